@@ -1,0 +1,90 @@
+"""Shared pytest fixtures: the test stack (its own MariaDB, Redis and Mosquitto) and fresh databases.
+
+`make test` starts the test stack (ports 3307, 6380, 1884, state in .run/test) and runs pytest. The
+fixtures here read .run/test/env.sh when the environment does not already point at the test stack,
+and refuse to run against anything else, so the tests can never drop the demo's databases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+TEST_ENV = ROOT / '.run' / 'test' / 'env.sh'
+
+
+def _load_test_env() -> None:
+    if os.environ.get('MYEMS_STACK') == 'test':
+        return
+    if not TEST_ENV.exists():
+        pytest.exit('the test stack is not running: run `make test` or `scripts/stack.sh start test`', returncode=3)
+    for line in TEST_ENV.read_text().splitlines():
+        if line.startswith('export ') and '=' in line:
+            name, value = line[len('export ') :].split('=', 1)
+            os.environ[name] = value
+
+
+def drop_databases(settings: object) -> None:
+    """Drop the thirteen databases named by `settings` (test stack only)."""
+    from myems_common import db as dbmod
+    from myems_common.config import DATABASES, Settings
+
+    assert isinstance(settings, Settings)
+    assert os.environ.get('MYEMS_STACK') == 'test', 'refusing to drop databases outside the test stack'
+    conn = dbmod.connect(settings.db('system'), database=None, autocommit=True)
+    try:
+        cur = conn.cursor()
+        for key in DATABASES:
+            cur.execute(f'DROP DATABASE IF EXISTS `{settings.db(key).database}`')
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope='session')
+def settings() -> object:
+    """Settings pointing at the test stack, with freshly installed and migrated databases."""
+    _load_test_env()
+    from myems_common.config import load_settings
+    from myems_common.schema import install, migrate
+
+    loaded = load_settings()
+    drop_databases(loaded)
+    install(loaded)
+    migrate(loaded)
+    return loaded
+
+
+@pytest.fixture(scope='session')
+def database(settings: object) -> Iterator[object]:
+    """A Database (pools) over the test stack's fresh databases."""
+    from myems_common.db import Database
+
+    db = Database(settings)  # type: ignore[arg-type]
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def isolated_settings(settings: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    """Settings whose thirteen database names carry a per-test prefix, dropped afterwards.
+
+    For tests that install, migrate or damage a schema without disturbing the shared databases.
+    """
+    import dataclasses
+
+    from myems_common.config import Settings
+
+    assert isinstance(settings, Settings)
+    prefix = 'myems_t' + format(abs(hash(request.node.nodeid)) % 10**8, '08d') + '_'
+    databases = {
+        key: dataclasses.replace(cfg, database=prefix + cfg.database.removeprefix('myems_'))
+        for key, cfg in settings.databases.items()
+    }
+    isolated = dataclasses.replace(settings, databases=databases)
+    drop_databases(isolated)
+    yield isolated
+    drop_databases(isolated)

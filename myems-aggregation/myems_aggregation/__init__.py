@@ -1,0 +1,1 @@
+"""EMS service: aggregation of energy, billing and carbon."""

@@ -1,0 +1,1 @@
+"""EMS service: the REST API (Falcon, served by gunicorn)."""

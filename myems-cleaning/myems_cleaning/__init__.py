@@ -1,0 +1,1 @@
+"""EMS service: cleaning of raw readings."""

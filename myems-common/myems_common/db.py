@@ -1,0 +1,238 @@
+"""The one door to MySQL/MariaDB: a small pool per database, transactions and bulk upserts.
+
+    db = Database(load_settings())
+    with db.transaction('energy') as cur:
+        bulk_upsert(cur, 'tbl_meter_hourly', ('meter_id', 'start_datetime_utc', 'actual_value'), rows,
+                    update=('actual_value',))
+
+SQL is always parameterised; identifiers passed to the helpers come from code, never from users, and
+are still checked against a strict pattern.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import mysql.connector
+from mysql.connector import errorcode
+
+from myems_common.config import DatabaseConfig, Settings
+
+log = logging.getLogger(__name__)
+
+_IDENTIFIER = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+# Errors after which the same statement may succeed on a new connection or a later attempt.
+TRANSIENT_ERRNOS = frozenset(
+    {
+        errorcode.CR_CONN_HOST_ERROR,  # 2003 can't connect
+        errorcode.CR_SERVER_GONE_ERROR,  # 2006
+        errorcode.CR_SERVER_LOST,  # 2013
+        errorcode.ER_LOCK_DEADLOCK,  # 1213
+        errorcode.ER_LOCK_WAIT_TIMEOUT,  # 1205
+        errorcode.ER_CON_COUNT_ERROR,  # 1040 too many connections
+        errorcode.ER_SERVER_SHUTDOWN,  # 1053
+        4031,  # client disconnected by the server for inactivity
+    }
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for errors worth retrying: lost connections, deadlocks, lock waits, a restarting server."""
+    if isinstance(exc, mysql.connector.errors.InterfaceError | mysql.connector.errors.OperationalError):
+        return True
+    return isinstance(exc, mysql.connector.Error) and getattr(exc, 'errno', None) in TRANSIENT_ERRNOS
+
+
+def quote_identifier(name: str) -> str:
+    """Backquote a table or column name, refusing anything that is not a plain identifier."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f'not a plain SQL identifier: {name!r}')
+    return f'`{name}`'
+
+
+def connect(config: DatabaseConfig, **overrides: Any) -> Any:
+    """A new connection in UTC with MySQL 8's strict sql_mode, C extension when available."""
+    args: dict[str, Any] = {
+        **config.connect_args(),
+        'charset': 'utf8mb4',
+        'collation': 'utf8mb4_unicode_ci',
+        'time_zone': '+00:00',
+        'autocommit': False,
+        'connection_timeout': 10,
+        'sql_mode': 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,'
+        'ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',
+    }
+    args.update(overrides)
+    return mysql.connector.connect(**args)
+
+
+class Pool:
+    """A bounded LIFO pool of connections to one database; blocks when all are lent out."""
+
+    def __init__(self, config: DatabaseConfig, size: int, idle_check_seconds: float = 30.0) -> None:
+        self.config = config
+        self.size = size
+        self.idle_check_seconds = idle_check_seconds
+        self._idle: queue.LifoQueue[tuple[Any, float]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def connection(self, timeout: float = 30.0) -> Iterator[Any]:
+        if not self._slots.acquire(timeout=timeout):
+            raise TimeoutError(f'no free connection to {self.config.database} within {timeout} s')
+        conn = None
+        try:
+            conn = self._take()
+            yield conn
+        except BaseException:
+            if conn is not None:
+                self._discard(conn)
+                conn = None
+            raise
+        finally:
+            if conn is not None:
+                self._idle.put((conn, time.monotonic()))
+            self._slots.release()
+
+    def _take(self) -> Any:
+        while True:
+            try:
+                conn, since = self._idle.get_nowait()
+            except queue.Empty:
+                return connect(self.config)
+            if time.monotonic() - since < self.idle_check_seconds:
+                return conn
+            try:
+                conn.ping(reconnect=False)
+                return conn
+            except mysql.connector.Error:
+                self._discard(conn)
+
+    @staticmethod
+    def _discard(conn: Any) -> None:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped anyway
+            log.debug('closing a broken connection failed', exc_info=True)
+
+    def close(self) -> None:
+        while True:
+            try:
+                conn, _ = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            self._discard(conn)
+
+
+class Database:
+    """Pools for the thirteen databases, created on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pools: dict[str, Pool] = {}
+        self._lock = threading.Lock()
+
+    def pool(self, key: str) -> Pool:
+        with self._lock:
+            if key not in self._pools:
+                self._pools[key] = Pool(self.settings.db(key), self.settings.pool_size)
+            return self._pools[key]
+
+    @contextmanager
+    def transaction(self, key: str) -> Iterator[Any]:
+        """A cursor inside one transaction: committed on success, rolled back on any exception."""
+        with self.pool(key).connection() as conn:
+            cur = conn.cursor()
+            try:
+                yield cur
+                conn.commit()
+            except BaseException:
+                try:
+                    conn.rollback()
+                except mysql.connector.Error:
+                    log.debug('rollback failed on a broken connection', exc_info=True)
+                raise
+            finally:
+                cur.close()
+
+    def fetch_all(self, key: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction(key) as cur:
+            cur.execute(sql, params)
+            return list(cur.fetchall())
+
+    def fetch_one(self, key: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.fetch_all(key, sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        with self._lock:
+            for pool in self._pools.values():
+                pool.close()
+            self._pools.clear()
+
+
+def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert_prefix(verb: str, table: str, columns: Sequence[str]) -> str:
+    names = ', '.join(quote_identifier(c) for c in columns)
+    return f'{verb} INTO {quote_identifier(table)} ({names}) VALUES '
+
+
+def bulk_upsert(
+    cur: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    update: Sequence[str] | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Insert rows in multi-row statements; on a unique-key clash, overwrite `update` columns.
+
+    `update=None` overwrites every column; `update=()` keeps the existing row (INSERT IGNORE
+    semantics without hiding other errors). Uses `VALUES(col)`, which MySQL 8 and MariaDB both run.
+    Returns the number of rows sent.
+    """
+    columns = list(columns)
+    targets = columns if update is None else list(update)
+    if targets:
+        assignments = ', '.join(f'{quote_identifier(c)} = VALUES({quote_identifier(c)})' for c in targets)
+    else:
+        first = quote_identifier(columns[0])
+        assignments = f'{first} = {first}'
+    prefix = _insert_prefix('INSERT', table, columns)
+    placeholder = '(' + ', '.join(['%s'] * len(columns)) + ')'
+    sent = 0
+    for batch in _batches(rows, batch_size):
+        sql = prefix + ', '.join([placeholder] * len(batch)) + ' ON DUPLICATE KEY UPDATE ' + assignments
+        cur.execute(sql, [value for row in batch for value in row])
+        sent += len(batch)
+    return sent
+
+
+def bulk_insert(
+    cur: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], batch_size: int = 2000
+) -> int:
+    """Plain multi-row INSERT (a duplicate key is an error)."""
+    prefix = _insert_prefix('INSERT', table, columns)
+    placeholder = '(' + ', '.join(['%s'] * len(columns)) + ')'
+    sent = 0
+    for batch in _batches(rows, batch_size):
+        cur.execute(prefix + ', '.join([placeholder] * len(batch)), [v for row in batch for v in row])
+        sent += len(batch)
+    return sent

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from myems_common.db import Database, Pool, bulk_insert, bulk_upsert, quote_identifier
+
+TABLE = 'tbl_test_upsert'
+
+
+@pytest.fixture
+def scratch(database: Database) -> Database:
+    with database.transaction('energy') as cur:
+        cur.execute(f'DROP TABLE IF EXISTS {TABLE}')
+        cur.execute(
+            f'CREATE TABLE {TABLE} (k INT NOT NULL, t VARCHAR(20) NOT NULL, v DECIMAL(21,6) NOT NULL,'
+            ' note VARCHAR(20) NULL, PRIMARY KEY (k, t))'
+        )
+    return database
+
+
+def rows_of(db: Database) -> list[tuple[Any, ...]]:
+    return db.fetch_all('energy', f'SELECT k, t, v, note FROM {TABLE} ORDER BY k, t')
+
+
+def test_bulk_upsert_inserts_then_updates_only_the_named_columns(scratch: Database) -> None:
+    with scratch.transaction('energy') as cur:
+        sent = bulk_upsert(
+            cur, TABLE, ('k', 't', 'v', 'note'), [(i, 'a', Decimal(i), 'first') for i in range(5000)], batch_size=700
+        )
+    assert sent == 5000
+    with scratch.transaction('energy') as cur:
+        bulk_upsert(cur, TABLE, ('k', 't', 'v', 'note'), [(1, 'a', Decimal('9.5'), 'second')], update=('v',))
+    rows = rows_of(scratch)
+    assert len(rows) == 5000
+    assert rows[1] == (1, 'a', Decimal('9.500000'), 'first')
+
+
+def test_bulk_upsert_with_no_update_columns_keeps_existing_rows(scratch: Database) -> None:
+    with scratch.transaction('energy') as cur:
+        bulk_insert(cur, TABLE, ('k', 't', 'v'), [(1, 'a', 1), (2, 'a', 2)])
+        bulk_upsert(cur, TABLE, ('k', 't', 'v'), [(1, 'a', 100), (3, 'a', 3)], update=())
+    assert [(k, v) for k, _, v, _ in rows_of(scratch)] == [(1, Decimal(1)), (2, Decimal(2)), (3, Decimal(3))]
+
+
+def test_a_failed_transaction_writes_nothing(scratch: Database) -> None:
+    with pytest.raises(RuntimeError):
+        with scratch.transaction('energy') as cur:
+            bulk_insert(cur, TABLE, ('k', 't', 'v'), [(1, 'a', 1)])
+            raise RuntimeError('boom')
+    assert rows_of(scratch) == []
+    with pytest.raises(Exception, match='Duplicate'):
+        with scratch.transaction('energy') as cur:
+            bulk_insert(cur, TABLE, ('k', 't', 'v'), [(1, 'a', 1), (2, 'a', 2), (1, 'a', 3)])
+    assert rows_of(scratch) == []
+
+
+def test_strict_mode_refuses_bad_values(scratch: Database) -> None:
+    with pytest.raises(Exception, match='Incorrect|Out of range|truncated'):
+        with scratch.transaction('energy') as cur:
+            cur.execute(f'INSERT INTO {TABLE} (k, t, v) VALUES (1, %s, %s)', ('a', 'not a number'))
+    assert rows_of(scratch) == []
+
+
+def test_sessions_run_in_utc(database: Database) -> None:
+    assert database.fetch_one('system', 'SELECT @@session.time_zone')[0] == '+00:00'
+
+
+def test_identifiers_are_checked() -> None:
+    assert quote_identifier('tbl_meters') == '`tbl_meters`'
+    for bad in ('a b', 'x`; DROP TABLE y', '', '1abc'):
+        with pytest.raises(ValueError):
+            quote_identifier(bad)
+
+
+def test_pool_reuses_connections_and_blocks_when_exhausted(settings: Any) -> None:
+    pool = Pool(settings.db('system'), size=2)
+    with pool.connection() as first:
+        first_id = id(first)
+    with pool.connection() as again:
+        assert id(again) == first_id
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with pool.connection(), pool.connection():
+            held.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    held.wait(5)
+    with pytest.raises(TimeoutError):
+        with pool.connection(timeout=0.2):
+            pass
+    release.set()
+    worker.join()
+    with pool.connection(timeout=5) as conn:  # freed slots are lent again
+        assert conn.is_connected()
+    pool.close()

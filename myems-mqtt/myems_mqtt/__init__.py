@@ -1,0 +1,1 @@
+"""EMS service: MQTT acquisition."""

@@ -1,0 +1,1 @@
+"""EMS service: normalization of meters, virtual meters and offline meters."""
