@@ -2071,6 +2071,16 @@ CREATE TABLE IF NOT EXISTS `tbl_virtual_power_plants_microgrids` (
   KEY `ix_microgrid_id` (`microgrid_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Schema version: one row per migration in database/upgrade/ that has been applied (written by
+-- python -m myems_common.schema migrate). tbl_versions above is the product version shown by /version.
+CREATE TABLE IF NOT EXISTS `tbl_schema_migrations` (
+  `version` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `checksum` CHAR(64) NOT NULL,
+  `applied_datetime_utc` DATETIME NOT NULL,
+  PRIMARY KEY (`version`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- ================================================================================================
 -- Seed rows. INSERT IGNORE with fixed ids, so a re-run adds nothing
 -- ================================================================================================
