@@ -44,6 +44,22 @@ def drop_databases(settings: object) -> None:
         conn.close()
 
 
+def with_prefix(settings: object, prefix: str) -> object:
+    """The same settings with every database name prefixed: myems_system_db -> myems_<prefix>system_db.
+
+    MYEMS_TEST_DB_PREFIX lets several test sessions share one test server without touching each other.
+    """
+    import dataclasses
+
+    if not prefix:
+        return settings
+    databases = {
+        key: dataclasses.replace(cfg, database='myems_' + prefix + cfg.database.removeprefix('myems_'))
+        for key, cfg in settings.databases.items()  # type: ignore[attr-defined]
+    }
+    return dataclasses.replace(settings, databases=databases)  # type: ignore[type-var]
+
+
 @pytest.fixture(scope='session')
 def settings() -> object:
     """Settings pointing at the test stack, with freshly installed and migrated databases."""
@@ -51,7 +67,7 @@ def settings() -> object:
     from myems_common.config import load_settings
     from myems_common.schema import install, migrate
 
-    loaded = load_settings()
+    loaded = with_prefix(load_settings(), os.environ.get('MYEMS_TEST_DB_PREFIX', ''))
     drop_databases(loaded)
     install(loaded)
     migrate(loaded)
@@ -75,16 +91,16 @@ def isolated_settings(settings: object, request: pytest.FixtureRequest) -> Itera
     For tests that install, migrate or damage a schema without disturbing the shared databases.
     """
     import dataclasses
+    import zlib
 
-    from myems_common.config import Settings
+    from myems_common.config import DATABASES, Settings
 
     assert isinstance(settings, Settings)
-    prefix = 'myems_t' + format(abs(hash(request.node.nodeid)) % 10**8, '08d') + '_'
-    databases = {
-        key: dataclasses.replace(cfg, database=prefix + cfg.database.removeprefix('myems_'))
-        for key, cfg in settings.databases.items()
-    }
-    isolated = dataclasses.replace(settings, databases=databases)
+    prefix = (
+        os.environ.get('MYEMS_TEST_DB_PREFIX', '') + 't' + format(zlib.crc32(request.node.nodeid.encode()), '08x') + '_'
+    )
+    base = {key: dataclasses.replace(cfg, database=DATABASES[key]) for key, cfg in settings.databases.items()}
+    isolated = with_prefix(dataclasses.replace(settings, databases=base), prefix)
     drop_databases(isolated)
     yield isolated
     drop_databases(isolated)

@@ -1,1 +1,3 @@
-"""EMS service: the REST API (Falcon, served by gunicorn)."""
+"""EMS REST API (Falcon, served by gunicorn), keeping MyEMS's routes, headers and bodies."""
+
+__version__ = '0.1.0'

@@ -61,6 +61,13 @@ class Entity:
     parent_field: str | None = None  # a self-reference forming a tree (spaces) or a master/sub chain (meters)
     protected_ids: frozenset[int] = field(default_factory=frozenset)  # rows that must never be deleted
     database: str = 'system'
+    # Who may read it: 'global' reference data (any signed-in user), 'scoped' (only what lies in or is
+    # linked to the user's space subtrees), 'admin' (administrators and API keys only).
+    visibility: str = 'global'
+
+    def __post_init__(self) -> None:
+        if self.visibility not in ('global', 'scoped', 'admin'):
+            raise ValueError(f'{self.name}: unknown visibility {self.visibility!r}')
 
     def field(self, name: str) -> Field:
         for candidate in self.fields:
@@ -218,6 +225,7 @@ ENTRIES: tuple[Entity, ...] = (
             Field('last_seen_datetime_utc', 'datetime', required=False, nullable=True, read_only=True),
             description(),
         ),
+        visibility='admin',
     ),
     Entity(
         'data_source',
@@ -232,6 +240,7 @@ ENTRIES: tuple[Entity, ...] = (
             Field('last_seen_datetime_utc', 'datetime', required=False, nullable=True, read_only=True),
             description(),
         ),
+        visibility='admin',
     ),
     Entity(
         'point',
@@ -253,6 +262,7 @@ ENTRIES: tuple[Entity, ...] = (
             Field('address', 'json'),
             description(),
         ),
+        visibility='scoped',
     ),
     Entity(
         'meter',
@@ -270,6 +280,7 @@ ENTRIES: tuple[Entity, ...] = (
         relations=(link('meter', 'points', 'point', 'tbl_meters_points'),),
         series=_io('meter'),
         parent_field='master_meter_id',
+        visibility='scoped',
     ),
     Entity(
         'virtual_meter',
@@ -283,6 +294,7 @@ ENTRIES: tuple[Entity, ...] = (
             description(),
         ),
         series=_io('virtual_meter'),
+        visibility='scoped',
     ),
     Entity(
         'offline_meter',
@@ -297,6 +309,7 @@ ENTRIES: tuple[Entity, ...] = (
             description(),
         ),
         series=_io('offline_meter'),
+        visibility='scoped',
     ),
     Entity(
         'space',
@@ -337,6 +350,7 @@ ENTRIES: tuple[Entity, ...] = (
         series=_io('space'),
         parent_field='parent_space_id',
         protected_ids=frozenset({1}),
+        visibility='scoped',
     ),
     Entity(
         'equipment',
@@ -354,6 +368,7 @@ ENTRIES: tuple[Entity, ...] = (
         ),
         relations=_links('equipment', 'equipments', ('meters', 'virtual_meters', 'offline_meters'), IS_OUTPUT),
         series=_io('equipment'),
+        visibility='scoped',
     ),
     Entity(
         'combined_equipment',
@@ -376,6 +391,7 @@ ENTRIES: tuple[Entity, ...] = (
             IS_OUTPUT,
         ),
         series=_io('combined_equipment'),
+        visibility='scoped',
     ),
     Entity(
         'tenant_type',
@@ -423,6 +439,7 @@ ENTRIES: tuple[Entity, ...] = (
             ),
         ),
         series=_io('tenant'),
+        visibility='scoped',
     ),
     Entity(
         'store_type',
@@ -465,6 +482,7 @@ ENTRIES: tuple[Entity, ...] = (
             ),
         ),
         series=_io('store'),
+        visibility='scoped',
     ),
     Entity(
         'shopfloor',
@@ -493,6 +511,7 @@ ENTRIES: tuple[Entity, ...] = (
             ),
         ),
         series=_io('shopfloor'),
+        visibility='scoped',
     ),
     Entity(
         'sensor',
@@ -504,6 +523,7 @@ ENTRIES: tuple[Entity, ...] = (
             description(),
         ),
         relations=(link('sensor', 'points', 'point', 'tbl_sensors_points'),),
+        visibility='scoped',
     ),
     Entity('working_calendar', 'tbl_working_calendars', 'workingcalendars', (name(), description())),
     Entity('svg', 'tbl_svgs', 'svgs', (name(), uuid(), Field('source_code', 'text'), description())),

@@ -1,0 +1,79 @@
+"""create_app(settings): the Falcon app, its routes generated from the entity registry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+from myems_api import crud, errors
+from myems_api.context import Services
+from myems_common.config import Settings, load_settings
+from myems_common.db import Database
+from myems_common.registry import ENTRIES
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class BodyLimit:
+    """Refuse oversized bodies before reading them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        length = req.content_length
+        if length is not None and length > self.limit:
+            raise errors.ApiError(
+                413, 'API.REQUEST_BODY_TOO_LARGE', f'the body has {length} bytes; the limit is {self.limit}'
+            )
+
+
+class Version:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        from myems_api import __version__
+
+        resp.media = {'version': __version__, 'release-date': '2026-11-26', 'website': 'https://myems.io'}
+
+
+def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
+    """Collection, item, relation and tree routes for every registered entity."""
+    paths = []
+    for entity in ENTRIES:
+        base = f'/{entity.plural}'
+        app.add_route(base, crud.Collection(entity, services))
+        app.add_route(base + '/{id_}', crud.Item(entity, services))
+        paths += [base, base + '/{id_}']
+        for relation in entity.relations:
+            links = crud.Links(entity, services, relation)
+            app.add_route(f'{base}/{{id_}}/{relation.name}', links)
+            app.add_route(f'{base}/{{id_}}/{relation.name}/{{target}}', links, suffix='item')
+            paths += [f'{base}/{{id_}}/{relation.name}', f'{base}/{{id_}}/{relation.name}/{{target}}']
+        if entity.parent_field:
+            child = 'children' if entity.name == 'space' else f'sub{entity.plural}'
+            app.add_route(f'{base}/{{id_}}/{child}', crud.Children(entity, services))
+            paths.append(f'{base}/{{id_}}/{child}')
+    return paths
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> falcon.App:
+    settings = settings or load_settings()
+    services = Services(settings, db or Database(settings))
+    app = falcon.App(middleware=[BodyLimit(MAX_BODY_BYTES)], cors_enable=True)
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.install(app)
+    app.add_route('/version', Version())
+    add_entity_routes(app, services)
+    return app
+
+
+def application(environ: dict[str, Any], start_response: Any) -> Any:  # pragma: no cover - gunicorn entry
+    global _app
+    if _app is None:
+        _app = create_app()
+    return _app(environ, start_response)
+
+
+_app: falcon.App | None = None

@@ -1,0 +1,91 @@
+"""What every resource needs, passed in once by create_app: settings, database pools, parser, audit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import falcon
+
+from myems_api.auth import Identity, identify
+from myems_api.scope import Scope
+from myems_api.validate import Parser
+from myems_common.config import Settings
+from myems_common.db import Database
+from myems_common.timeutil import utc_now
+
+
+def to_json(value: Any) -> Any:
+    """Stored values as JSON: Decimal as number, datetimes as ISO strings (UTC, as stored)."""
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec='seconds')
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+class Services:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.parser = Parser(settings.utc_offset)
+        system, user = settings.db('system'), settings.db('user')
+        self._same_server = (system.host, system.port, system.user) == (user.host, user.port, user.user)
+
+    def system(self) -> AbstractContextManager[Any]:
+        return self.db.transaction('system')
+
+    def user(self) -> AbstractContextManager[Any]:
+        return self.db.transaction('user')
+
+    def who(self, req: falcon.Request) -> tuple[Identity, Scope]:
+        """Authenticate once per request; the scope is computed only if a scoped read needs it."""
+        if 'identity' not in req.context:
+            identity = identify(req, self.user)
+            req.context.identity = identity
+            req.context.scope = Scope(identity, self.system)
+        return req.context.identity, req.context.scope
+
+    @contextmanager
+    def write(
+        self, identity: Identity, method: str, resource: str, resource_id: int | None, body: Any
+    ) -> Iterator[tuple[Any, Callable[[dict[str, Any]], None]]]:
+        """A system-database transaction whose audit row commits (or not) with the change.
+
+        Yields the cursor and a function to attach the before/after images of the change.
+        """
+        change: dict[str, Any] = {'request': body}
+        with self.system() as cur:
+            yield cur, change.update
+            self._audit(cur, identity, method, resource, resource_id or change.get('id'), change)
+
+    def _audit(
+        self, cur: Any, identity: Identity, method: str, resource: str, resource_id: int | None, change: dict[str, Any]
+    ) -> None:
+        row = (
+            identity.actor,
+            utc_now(),
+            method,
+            resource,
+            resource_id,
+            json.dumps(to_json(change), ensure_ascii=False, default=str),
+        )
+        sql = (
+            'INSERT INTO {table} (user_uuid, request_datetime_utc, request_method, resource_type, resource_id,'
+            ' request_body) VALUES (%s, %s, %s, %s, %s, %s)'
+        )
+        if self._same_server:
+            cur.execute(sql.format(table=f'`{self.settings.db("user").database}`.`tbl_logs`'), row)
+        else:  # another server: no shared transaction is possible, write right after
+            with self.user() as other:
+                other.execute(sql.format(table='`tbl_logs`'), row)

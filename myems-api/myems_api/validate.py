@@ -1,0 +1,158 @@
+"""Request parsing driven by the registry: each field's type and constraints, one error per problem.
+
+Error codes follow MyEMS's pattern: `API.INVALID_<ENTITY>_NAME` for names, `API.INVALID_<X>_ID` for
+references, `API.INVALID_<FIELD>_VALUE` for the rest; the message names the field and what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid as uuidlib
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from myems_api.errors import ApiError, bad_request
+from myems_common.registry import Entity, Field
+from myems_common.timeutil import parse_utc_offset, to_utc
+
+DECIMAL_LIMIT = Decimal('999999999999999')
+MAX_TEXT = 1_000_000
+_UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+
+def code_for(entity: Entity, f: Field) -> str:
+    if f.name == 'name':
+        return f'API.INVALID_{entity.name.upper()}_NAME'
+    if f.type == 'ref':
+        return f'API.INVALID_{f.name.upper()}'
+    return f'API.INVALID_{f.name.upper()}_VALUE'
+
+
+def body_data(media: Any) -> dict[str, Any]:
+    """The `data` object of a MyEMS request body."""
+    if not isinstance(media, dict) or not isinstance(media.get('data'), dict):
+        raise bad_request('API.INVALID_REQUEST_BODY', 'the body must be a JSON object like {"data": {...}}')
+    return media['data']
+
+
+def parse_id(value: Any, code: str, what: str) -> int:
+    """A positive integer id from a path segment or a JSON value."""
+    if isinstance(value, bool):
+        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
+    if number <= 0 or number > 2**63 - 1:
+        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
+    return number
+
+
+class Parser:
+    """Converts one field's JSON value to its stored Python value, or raises ApiError."""
+
+    def __init__(self, utc_offset: str) -> None:
+        self.offset = parse_utc_offset(utc_offset)
+
+    def value(self, entity: Entity, f: Field, raw: Any) -> Any:
+        code = code_for(entity, f)
+        if raw is None or (isinstance(raw, str) and raw.strip() == '' and f.type not in ('text', 'json')):
+            if f.nullable or not f.required:
+                return None
+            raise bad_request(code, f'{entity.name}.{f.name} is required')
+        handler = getattr(self, f'_{f.type}')
+        try:
+            return handler(f, raw)
+        except ApiError:
+            raise
+        except (ValueError, TypeError, InvalidOperation, OverflowError) as exc:
+            raise bad_request(code, f'{entity.name}.{f.name}: {exc}') from None
+
+    def _str(self, f: Field, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise TypeError(f'expected a string, got {type(raw).__name__}')
+        text = raw.strip()
+        if f.max_length and len(text) > f.max_length:
+            raise ValueError(f'at most {f.max_length} characters, got {len(text)}')
+        if f.choices and text not in f.choices:
+            raise ValueError(f'must be one of {", ".join(f.choices)}, got {text!r}')
+        return text
+
+    def _text(self, f: Field, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise TypeError(f'expected a string, got {type(raw).__name__}')
+        if len(raw) > MAX_TEXT:
+            raise ValueError(f'at most {MAX_TEXT} characters')
+        return raw
+
+    def _int(self, f: Field, raw: Any) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise TypeError(f'expected an integer, got {raw!r}')
+        return int(raw)
+
+    def _decimal(self, f: Field, raw: Any) -> Decimal:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise TypeError(f'expected a number, got {raw!r}')
+        number = Decimal(str(raw).strip())
+        if not number.is_finite() or abs(number) > DECIMAL_LIMIT:
+            raise ValueError(f'expected a finite number within ±{DECIMAL_LIMIT}, got {raw!r}')
+        return number
+
+    def _bool(self, f: Field, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if raw in (0, 1):
+            return bool(raw)
+        raise TypeError(f'expected true or false, got {raw!r}')
+
+    def _datetime(self, f: Field, raw: Any) -> datetime:
+        if not isinstance(raw, str):
+            raise TypeError(f'expected a datetime string, got {raw!r}')
+        value = datetime.fromisoformat(raw.strip())
+        if value.tzinfo is not None:
+            return to_utc(value, self.offset)
+        return (value - self.offset.utcoffset(None)).replace(microsecond=0)  # MyEMS: local at UTC_OFFSET
+
+    def _date(self, f: Field, raw: Any) -> date:
+        if not isinstance(raw, str):
+            raise TypeError(f'expected a date string, got {raw!r}')
+        return date.fromisoformat(raw.strip()[:10])
+
+    def _time(self, f: Field, raw: Any) -> time:
+        if not isinstance(raw, str):
+            raise TypeError(f'expected a time string, got {raw!r}')
+        return time.fromisoformat(raw.strip())
+
+    def _json(self, f: Field, raw: Any) -> str:
+        if isinstance(raw, str):
+            json.loads(raw)  # must be valid JSON text
+            return raw
+        if isinstance(raw, dict | list):
+            return json.dumps(raw, separators=(',', ':'))
+        raise TypeError(f'expected a JSON object or JSON text, got {raw!r}')
+
+    def _uuid(self, f: Field, raw: Any) -> str:
+        if not isinstance(raw, str) or not _UUID.match(raw.strip()):
+            raise ValueError(f'expected a UUID, got {raw!r}')
+        return str(uuidlib.UUID(raw.strip()))
+
+    def _ref(self, f: Field, raw: Any) -> int:
+        return parse_id(raw, f'API.INVALID_{f.name.upper()}', f.name)
+
+
+def parse_fields(entity: Entity, data: dict[str, Any], parser: Parser, partial: bool = False) -> dict[str, Any]:
+    """Values for every writable field present in `data`; required ones must be there unless partial."""
+    values: dict[str, Any] = {}
+    for f in entity.fields:
+        if f.read_only:
+            continue
+        if f.name not in data:
+            if f.required and not partial:
+                raise bad_request(code_for(entity, f), f'{entity.name}.{f.name} is required')
+            continue
+        values[f.name] = parser.value(entity, f, data[f.name])
+    return values
