@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import falcon
+import falcon.media
+import simplejson
 
 from myems_api import crud, errors
 from myems_api.context import Services
@@ -45,7 +48,10 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
         base = f'/{entity.plural}'
         app.add_route(base, crud.Collection(entity, services))
         app.add_route(base + '/{id_}', crud.Item(entity, services))
-        paths += [base, base + '/{id_}']
+        app.add_route(base + '/{id_}/export', crud.Export(entity, services))
+        app.add_route(base + '/import', crud.Import(entity, services))
+        app.add_route(base + '/{id_}/clone', crud.Clone(entity, services))
+        paths += [base, base + '/{id_}', base + '/{id_}/export', base + '/import', base + '/{id_}/clone']
         for relation in entity.relations:
             links = crud.Links(entity, services, relation)
             app.add_route(f'{base}/{{id_}}/{relation.name}', links)
@@ -63,6 +69,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     services = Services(settings, db or Database(settings))
     app = falcon.App(middleware=[BodyLimit(MAX_BODY_BYTES)], cors_enable=True)
     app.req_options.strip_url_path_trailing_slash = True
+    json_handler = falcon.media.JSONHandler(  # Decimal in and out: money and energy stay exact
+        dumps=partial(simplejson.dumps, use_decimal=True, ensure_ascii=False),
+        loads=partial(simplejson.loads, use_decimal=True),
+    )
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     errors.install(app)
     app.add_route('/version', Version())
     add_entity_routes(app, services)

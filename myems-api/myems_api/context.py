@@ -20,9 +20,9 @@ from myems_common.timeutil import utc_now
 
 
 def to_json(value: Any) -> Any:
-    """Stored values as JSON: Decimal as number, datetimes as ISO strings (UTC, as stored)."""
+    """Stored values as JSON: Decimal stays exact (a JSON number), datetimes become ISO strings (UTC)."""
     if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
+        return Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
     if isinstance(value, datetime):
         return value.isoformat(timespec='seconds')
     if isinstance(value, date | time):

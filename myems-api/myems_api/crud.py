@@ -247,3 +247,95 @@ class Links(EntityResource):
                 )
             note({'before': {self.relation.target_column: target_id}})
         resp.status = falcon.HTTP_204
+
+
+class Export(EntityResource):
+    """GET /{plural}/{id}/export: the row and its links, in the shape /{plural}/import accepts."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        scope = self.reader(req)
+        with self.services.system() as cur:
+            row = self.load_visible(cur, scope, self.path_id(id_))
+            resp.media = to_json(self.snapshot(cur, row))
+
+    def snapshot(self, cur: Any, row: dict[str, Any]) -> dict[str, Any]:
+        shaped = store.expand_refs(cur, self.entity, [row])[0]
+        shaped['relations'] = {r.name: store.link_rows(cur, r, row['id']) for r in self.entity.relations}
+        return shaped
+
+
+class Import(EntityResource):
+    """POST /{plural}/import with an exported object (bare or under "data"): a new row with its links."""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        identity = self.writer(req)
+        media = req.get_media()
+        snapshot = media.get('data') if isinstance(media, dict) and isinstance(media.get('data'), dict) else media
+        if not isinstance(snapshot, dict):
+            raise bad_request('API.INVALID_REQUEST_BODY', 'the body must be an object exported by /export')
+        with self.services.write(identity, 'POST', f'{self.entity.name}.import', None, media) as (cur, note):
+            new_id = self.create_from(cur, snapshot)
+            note({'id': new_id})
+        resp.status = falcon.HTTP_201
+        resp.location = f'/{self.entity.plural}/{new_id}'
+        resp.media = {'id': new_id}
+
+    def create_from(self, cur: Any, snapshot: dict[str, Any], name: str | None = None) -> int:
+        data = {k: v for k, v in snapshot.items() if k not in ('id', 'uuid', 'relations')}
+        for f in self.entity.fields:  # accept MyEMS's nested {"id": ...} references as well as x_id
+            nested = data.get(f.name.removesuffix('_id')) if f.type == 'ref' else None
+            if f.name not in data and isinstance(nested, dict):
+                data[f.name] = nested.get('id')
+        if name is not None:
+            data['name'] = name
+        values = parse_fields(self.entity, data, self.services.parser)
+        self.check_values(cur, values)
+        new_id = store.insert(cur, self.entity, values)
+        relations = snapshot.get('relations') or {}
+        if not isinstance(relations, dict):
+            raise bad_request('API.INVALID_RELATIONS', 'relations must be an object of lists')
+        for relation in self.entity.relations:
+            for link in relations.get(relation.name) or []:
+                self._link(cur, relation, new_id, link)
+        return new_id
+
+    def _link(self, cur: Any, relation: Relation, owner: int, link: Any) -> None:
+        if not isinstance(link, dict):
+            raise bad_request('API.INVALID_RELATIONS', f'{relation.name}: each link must be an object')
+        target = REGISTRY[relation.target]
+        target_id = parse_id(
+            link.get(relation.target_column),
+            f'API.INVALID_{_upper(target.name)}_ID',
+            f'{relation.name}.{relation.target_column}',
+        )
+        if not store.exists(cur, target, target_id):
+            raise bad_request(f'API.{_upper(target.name)}_NOT_FOUND', f'{target.name} {target_id} does not exist')
+        extra = {f.name: self.services.parser.value(self.entity, f, link.get(f.name)) for f in relation.extra}
+        store.add_link(cur, relation, owner, target_id, extra)
+
+
+class Clone(Import):
+    """POST /{plural}/{id}/clone: a copy of the row and its links under a free name."""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:  # type: ignore[override]
+        identity = self.writer(req)
+        item_id = self.path_id(id_)
+        with self.services.write(identity, 'POST', f'{self.entity.name}.clone', item_id, None) as (cur, note):
+            row = store.select_one(cur, self.entity, item_id)
+            if row is None:
+                raise self.missing(item_id)
+            snapshot = Export(self.entity, self.services).snapshot(cur, row)
+            new_id = self.create_from(cur, snapshot, self._free_name(cur, row.get('name')))
+            note({'id': new_id, 'source': item_id})
+        resp.status = falcon.HTTP_201
+        resp.location = f'/{self.entity.plural}/{new_id}'
+        resp.media = {'id': new_id}
+
+    def _free_name(self, cur: Any, name: Any) -> str | None:
+        if not isinstance(name, str) or not self.entity.field('name').unique:
+            return name if isinstance(name, str) else None
+        for n in range(1, 1000):
+            candidate = f'{name} ({n})'
+            if not store.name_taken(cur, self.entity, candidate):
+                return candidate
+        raise bad_request(f'API.{_upper(self.entity.name)}_NAME_IS_ALREADY_IN_USE', f'no free copy name for {name!r}')

@@ -95,7 +95,7 @@ class Parser:
         return int(raw)
 
     def _decimal(self, f: Field, raw: Any) -> Decimal:
-        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
             raise TypeError(f'expected a number, got {raw!r}')
         number = Decimal(str(raw).strip())
         if not number.is_finite() or abs(number) > DECIMAL_LIMIT:
