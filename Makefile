@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK := scripts/stack.sh
 DEMO_DAYS ?= 90
+API_PORT ?= 8000
+API_WORKERS ?= 2
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +21,9 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	  $(PY) -m myems_common.schema migrate && \
 	  $(PY) -m myems_demo.load && \
 	  $(PY) -m myems_demo.history --days $(DEMO_DAYS) && \
+	  bash $(STACK) service demo api --wait-http http://127.0.0.1:$(API_PORT)/version -- \
+	    $(VENV)/bin/gunicorn --bind 127.0.0.1:$(API_PORT) --workers $(API_WORKERS) --access-logfile - \
+	    'myems_api.app:application' && \
 	  $(PY) -m myems_demo.summary
 
 test: install ## run every test (starts its own test stack on ports 3307/6380/1884)

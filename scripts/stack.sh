@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(mariadb-server mariadb-client redis-server mosquitto mosquitto-clients chromium nginx
-  docker-compose fonts-wqy-microhei)
+  docker-compose fonts-wqy-microhei curl)
 SQL_MODE="ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 DB_USER="${MYEMS_DB_USER:-myems}"
 DB_PASSWORD="${MYEMS_DB_PASSWORD:-myems}"
@@ -187,10 +187,38 @@ cmd_stop() {
   done
 }
 
+# A long-running project service (API, daemons, simulators) with its pid and log under .run/<stack>/services.
+#   stack.sh service <stack> <name> [--wait-http URL] -- <command...>
+cmd_service() {
+  stack_settings "$1"; shift
+  local name="$1"; shift
+  local wait_url=""
+  if [ "${1:-}" = "--wait-http" ]; then wait_url="$2"; shift 2; fi
+  [ "${1:-}" = "--" ] && shift
+  mkdir -p "$RUN/services"
+  local pidfile="$RUN/services/$name.pid" logfile="$RUN/services/$name.log"
+  if alive "$pidfile"; then return 0; fi
+  log "starting $name"
+  setsid "$@" < /dev/null >> "$logfile" 2>&1 &
+  echo $! > "$pidfile"
+  if [ -n "$wait_url" ]; then
+    for _ in $(seq 1 100); do
+      curl -fsS -o /dev/null "$wait_url" 2>/dev/null && return 0
+      alive "$pidfile" || break
+      sleep 0.2
+    done
+    log "$name did not come up; last lines of $logfile:"; tail -n 20 "$logfile" >&2; exit 1
+  fi
+}
+
 cmd_status() {
   stack_settings "${1:-demo}"
   for n in mariadb redis mosquitto; do
     if alive "$RUN/$n.pid"; then echo "$n: running (pid $(cat "$RUN/$n.pid"))"; else echo "$n: stopped"; fi
+  done
+  for f in "$RUN"/services/*.pid; do
+    [ -e "$f" ] || continue
+    if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): stopped"; fi
   done
 }
 
@@ -217,5 +245,6 @@ case "${1:-}" in
   stop) shift; cmd_stop "$@" ;;
   status) shift; cmd_status "$@" ;;
   env) shift; cmd_env "$@" ;;
+  service) shift; cmd_service "$@" ;;
   *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -67,7 +67,12 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> falcon.App:
     settings = settings or load_settings()
     services = Services(settings, db or Database(settings))
-    app = falcon.App(middleware=[BodyLimit(MAX_BODY_BYTES)], cors_enable=True)
+    middleware: list[Any] = [BodyLimit(MAX_BODY_BYTES)]
+    if settings.is_redis_enabled:
+        from myems_api.cache import ResponseCache
+
+        middleware.append(ResponseCache(services))
+    app = falcon.App(middleware=middleware, cors_enable=True)
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(  # Decimal in and out: money and energy stay exact
         dumps=partial(simplejson.dumps, use_decimal=True, ensure_ascii=False),
