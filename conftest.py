@@ -84,23 +84,49 @@ def database(settings: object) -> Iterator[object]:
     db.close()
 
 
+def _named_settings(settings: object, name: str) -> object:
+    """`settings` with every database renamed myems_<session prefix><name>_<key>_db."""
+    import dataclasses
+
+    from myems_common.config import DATABASES
+
+    base = {key: dataclasses.replace(cfg, database=DATABASES[key]) for key, cfg in settings.databases.items()}  # type: ignore[attr-defined]
+    prefix = os.environ.get('MYEMS_TEST_DB_PREFIX', '') + name + '_'
+    return with_prefix(dataclasses.replace(settings, databases=base), prefix)  # type: ignore[type-var]
+
+
+@pytest.fixture(scope='session')
+def fresh_databases(settings: object) -> Iterator[object]:
+    """A factory: fresh_databases('demo') -> settings of a separate, freshly installed set of databases.
+
+    For tests that load data the shared databases should not carry; every set is dropped at the end.
+    """
+    from myems_common.schema import install, migrate
+
+    made: list[object] = []
+
+    def make(name: str) -> object:
+        named = _named_settings(settings, name)
+        drop_databases(named)
+        install(named)  # type: ignore[arg-type]
+        migrate(named)  # type: ignore[arg-type]
+        made.append(named)
+        return named
+
+    yield make
+    for named in made:
+        drop_databases(named)
+
+
 @pytest.fixture
 def isolated_settings(settings: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    """Settings whose thirteen database names carry a per-test prefix, dropped afterwards.
+    """Settings whose thirteen database names carry a per-test prefix (nothing installed), dropped afterwards.
 
     For tests that install, migrate or damage a schema without disturbing the shared databases.
     """
-    import dataclasses
     import zlib
 
-    from myems_common.config import DATABASES, Settings
-
-    assert isinstance(settings, Settings)
-    prefix = (
-        os.environ.get('MYEMS_TEST_DB_PREFIX', '') + 't' + format(zlib.crc32(request.node.nodeid.encode()), '08x') + '_'
-    )
-    base = {key: dataclasses.replace(cfg, database=DATABASES[key]) for key, cfg in settings.databases.items()}
-    isolated = with_prefix(dataclasses.replace(settings, databases=base), prefix)
+    isolated = _named_settings(settings, 't' + format(zlib.crc32(request.node.nodeid.encode()), '08x'))
     drop_databases(isolated)
     yield isolated
     drop_databases(isolated)

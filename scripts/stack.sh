@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(mariadb-server mariadb-client redis-server mosquitto mosquitto-clients chromium nginx
-  docker-compose fonts-wqy-microhei curl)
+  docker-compose fonts-wqy-microhei curl wrk)
 SQL_MODE="ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 DB_USER="${MYEMS_DB_USER:-myems}"
 DB_PASSWORD="${MYEMS_DB_PASSWORD:-myems}"

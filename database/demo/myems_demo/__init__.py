@@ -1,0 +1,1 @@
+"""The demo campus (configuration), its history generator and its simulated devices."""
