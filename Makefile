@@ -24,7 +24,7 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	  bash $(STACK) service demo api --wait-http http://127.0.0.1:$(API_PORT)/version -- \
 	    $(VENV)/bin/gunicorn --bind 127.0.0.1:$(API_PORT) --workers $(API_WORKERS) --worker-class gthread --threads 8 \
 	    'myems_api.app:application' && \
-	  $(PY) -m myems_demo.summary
+	  MYEMS_API_PORT=$(API_PORT) $(PY) -m myems_demo.summary
 
 test: install ## run every test (starts its own test stack on ports 3307/6380/1884)
 	@bash $(STACK) start test

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,8 @@ def render(settings: Settings, found: Contents) -> str:
         f'            mariadb -h {db.host} -P {db.port} -u {db.user} -p{db.password} myems_system_db',
         f'  Redis     {settings.redis_host}:{settings.redis_port}',
         f'  MQTT      {settings.mqtt_broker_host}:{settings.mqtt_broker_port}',
+        f'  API       http://127.0.0.1:{os.environ.get("MYEMS_API_PORT", "8000")}  (docs at /docs, sign in with'
+        ' PUT /users/login)',
         '',
         '  Demo users (demo only, change them before showing this to anyone):',
     ]
