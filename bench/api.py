@@ -63,21 +63,41 @@ def ensure_user(db: Database) -> None:
 
 def login(base: str) -> dict[str, str]:
     body = json.dumps({'data': {'account': BENCH_USER, 'password': BENCH_PASSWORD}})
-    out = subprocess.run(['curl', '-fsS', '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', body,
-                          f'{base}/users/login'], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ['curl', '-fsS', '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', body, f'{base}/users/login'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     reply = json.loads(out)
     return {'USER-UUID': reply['uuid'], 'TOKEN': reply['token']}
 
 
-def run_wrk(base: str, path: str, connections: int, seconds: int, method: str = 'GET',
-            headers: dict[str, str] | None = None, body: str | None = None) -> dict[str, Any]:
+def run_wrk(
+    base: str,
+    path: str,
+    connections: int,
+    seconds: int,
+    method: str = 'GET',
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+) -> dict[str, Any]:
     header_lines = '\n'.join(f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items())
     script = LUA.format(method=method, body=json.dumps(body) if body else 'nil', headers=header_lines)
     with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as handle:
         handle.write(script)
     threads = max(1, min(2, connections))
-    command = ['wrk', f'-t{threads}', f'-c{connections}', f'-d{seconds}s', '--timeout', '30s', '-s', handle.name,
-               base + path]
+    command = [
+        'wrk',
+        f'-t{threads}',
+        f'-c{connections}',
+        f'-d{seconds}s',
+        '--timeout',
+        '30s',
+        '-s',
+        handle.name,
+        base + path,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     match = re.search(r'^RESULT (.*)$', output, re.M)
     if not match:
@@ -106,8 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [
         ('GET /spaces', '/spaces', args.connections, args.duration, 'GET', headers, None),
         (f'GET /meters/{meter_id}', f'/meters/{meter_id}', args.connections, args.duration, 'GET', headers, None),
-        ('PUT /users/login', '/users/login', args.connections, args.duration, 'PUT',
-         {'Content-Type': 'application/json'}, login_body),
+        (
+            'PUT /users/login',
+            '/users/login',
+            args.connections,
+            args.duration,
+            'PUT',
+            {'Content-Type': 'application/json'},
+            login_body,
+        ),
         (f'hold {args.hold} keep-alive: GET /spaces', '/spaces', args.hold, args.hold_duration, 'GET', headers, None),
     ]
     rows = []
@@ -118,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     report = {'benchmark': 'api', 'at': datetime.now().isoformat(timespec='seconds'), 'base': args.base, 'rows': rows}
     (RESULTS / 'api.json').write_text(json.dumps(report, indent=2))
-    sys.stdout.write(f'{"scenario":42} {"conns":>6} {"req/s":>9} {"p50 ms":>8} {"p95 ms":>8} {"p99 ms":>8} '
-                     f'{"failed":>7}\n')
+    sys.stdout.write(
+        f'{"scenario":42} {"conns":>6} {"req/s":>9} {"p50 ms":>8} {"p95 ms":>8} {"p99 ms":>8} {"failed":>7}\n'
+    )
     for r in rows:
-        sys.stdout.write(f'{r["scenario"]:42} {r["connections"]:>6} {r["rps"]:>9.1f} {r["p50"] / 1000:>8.1f} '
-                         f'{r["p95"] / 1000:>8.1f} {r["p99"] / 1000:>8.1f} {r["failed"]:>7}\n')
+        sys.stdout.write(
+            f'{r["scenario"]:42} {r["connections"]:>6} {r["rps"]:>9.1f} {r["p50"] / 1000:>8.1f} '
+            f'{r["p95"] / 1000:>8.1f} {r["p99"] / 1000:>8.1f} {r["failed"]:>7}\n'
+        )
     sys.stdout.write(f'written to {RESULTS / "api.json"}\n')
     return 0
 

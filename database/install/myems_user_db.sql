@@ -124,7 +124,8 @@ CREATE TABLE IF NOT EXISTS tbl_email_message_sessions (
     KEY ix_email_message_sessions_token (token)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Codes mailed or texted to prove ownership of an address or phone number.
+-- Codes mailed or texted to prove ownership of an address or phone number. verification_code holds a
+-- hash of the code, never the code; failed_attempts counts wrong guesses so a code cannot be brute-forced.
 CREATE TABLE IF NOT EXISTS tbl_verification_codes (
     id                    BIGINT        NOT NULL AUTO_INCREMENT,
     recipient_email       VARCHAR(128)  NOT NULL,
@@ -132,6 +133,7 @@ CREATE TABLE IF NOT EXISTS tbl_verification_codes (
     verification_code     VARCHAR(128)  NOT NULL,
     created_datetime_utc  DATETIME      NOT NULL,
     expires_datetime_utc  DATETIME      NOT NULL,
+    failed_attempts       INT           NOT NULL DEFAULT 0,
     PRIMARY KEY (id),
     KEY ix_verification_codes_email_time (recipient_email, created_datetime_utc),
     KEY ix_verification_codes_phone (phone)

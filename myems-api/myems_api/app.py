@@ -12,6 +12,9 @@ import simplejson
 
 from myems_api import crud, errors
 from myems_api.context import Services
+from myems_api.discovery import add_discovery_routes
+from myems_api.users import add_user_routes
+from myems_api.validate import load_json
 from myems_common.config import Settings, load_settings
 from myems_common.db import Database
 from myems_common.registry import ENTRIES
@@ -57,6 +60,15 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
             app.add_route(f'{base}/{{id_}}/{relation.name}', links)
             app.add_route(f'{base}/{{id_}}/{relation.name}/{{target}}', links, suffix='item')
             paths += [f'{base}/{{id_}}/{relation.name}', f'{base}/{{id_}}/{relation.name}/{{target}}']
+        for owner in ENTRIES:  # reverse look-ups: /meters/{id}/spaces, /equipments/{id}/shopfloors ...
+            for relation in owner.relations:
+                path = f'{base}/{{id_}}/{owner.plural}'
+                if relation.target == entity.name and owner is not entity and path not in paths:
+                    app.add_route(path, crud.Owners(entity, services, owner, relation))
+                    paths.append(path)
+        if entity.name == 'space':
+            app.add_route(base + '/tree', crud.Tree(entity, services))
+            paths.append(base + '/tree')
         if entity.parent_field:
             child = 'children' if entity.name == 'space' else f'sub{entity.plural}'
             app.add_route(f'{base}/{{id_}}/{child}', crud.Children(entity, services))
@@ -76,13 +88,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.req_options.strip_url_path_trailing_slash = True
     json_handler = falcon.media.JSONHandler(  # Decimal in and out: money and energy stay exact
         dumps=partial(simplejson.dumps, use_decimal=True, ensure_ascii=False),
-        loads=partial(simplejson.loads, use_decimal=True),
+        loads=load_json,
     )
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
+    del app.req_options.media_handlers[falcon.MEDIA_URLENCODED]  # bodies are JSON: a form post is a 415
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     errors.install(app)
     app.add_route('/version', Version())
     add_entity_routes(app, services)
+    add_user_routes(app, services)
+    add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app
 
 

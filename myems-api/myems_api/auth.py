@@ -71,27 +71,25 @@ def _api_key(cur: Any, key: str) -> Identity:
         raise ApiError(400, 'API.INVALID_API_KEY', 'the API-KEY header does not match any API key')
     if row[1] <= utc_now():
         raise ApiError(400, 'API.API_KEY_HAS_EXPIRED', f'API key {row[0]!r} has expired')
-    return Identity('api_key', row[0], is_admin=True, is_read_only=True)
+    return Identity('api_key', row[0], is_admin=False, is_read_only=True)  # reads everything but user admin
 
 
 def _session(cur: Any, user_uuid: str, token: str) -> Identity:
+    """One round trip: the session, its user and the user's privilege."""
     cur.execute(
-        'SELECT utc_expires FROM tbl_sessions WHERE user_uuid = %s AND token = %s', (user_uuid, token_hash(token))
+        'SELECT s.utc_expires, u.id, u.name, u.is_admin, u.is_read_only, p.data FROM tbl_sessions s'
+        ' LEFT JOIN tbl_users u ON u.uuid = s.user_uuid LEFT JOIN tbl_privileges p ON p.id = u.privilege_id'
+        ' WHERE s.user_uuid = %s AND s.token = %s',
+        (user_uuid, token_hash(token)),
     )
     row = cur.fetchone()
     if row is None:
         raise ApiError(404, 'API.USER_SESSION_NOT_FOUND', 'no open session for this USER-UUID and TOKEN; sign in')
-    if row[0] <= utc_now():
+    expires, user_id, name, is_admin, is_read_only, privilege = row
+    if expires <= utc_now():
         raise ApiError(400, 'API.USER_SESSION_TIMEOUT', 'the session has expired; sign in again')
-    cur.execute(
-        'SELECT u.id, u.name, u.is_admin, u.is_read_only, p.data FROM tbl_users u'
-        ' LEFT JOIN tbl_privileges p ON p.id = u.privilege_id WHERE u.uuid = %s',
-        (user_uuid,),
-    )
-    user = cur.fetchone()
-    if user is None:
+    if user_id is None:
         raise ApiError(404, 'API.USER_NOT_FOUND', 'the session belongs to a user that no longer exists')
-    user_id, name, is_admin, is_read_only, privilege = user
     spaces = None if is_admin else _privilege_spaces(privilege)
     return Identity('user', name, user_uuid, user_id, bool(is_admin), bool(is_read_only), spaces)
 

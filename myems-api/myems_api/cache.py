@@ -1,7 +1,7 @@
 """Optional Redis cache of GET responses (IS_REDIS_ENABLED, off by default as in MyEMS).
 
-A response is cached per path, query and what the caller may see (all, or their space subtrees), so
-a scoped user never receives another user's view. Every successful write increments a generation
+A response is cached per path, query and viewer (administrators share one view; every other user
+or API key has its own), so nobody receives another user's view. Every successful write increments a generation
 number that is part of every key: all earlier entries become unreachable at once and expire by
 their TTL. The caller is authenticated before the cache is consulted, so a closed session never
 reads a cached page. If Redis fails, requests go on uncached.
@@ -50,7 +50,8 @@ class ResponseCache:
         if not (req.get_header('USER-UUID') or req.get_header('API-KEY')):
             return None  # anonymous requests are answered by the resource (401 or public)
         identity, _ = self.services.who(req)
-        view = 'all' if not identity.scoped else ','.join(str(i) for i in sorted(identity.space_ids or ()))
+        # administrators share one view; anyone else (scoped users, API keys) gets entries of their own
+        view = 'admin' if identity.kind == 'user' and identity.is_admin else identity.actor
         generation = self.client.get(GENERATION_KEY) or b'0'
         raw = f'{generation.decode()}|{view}|{req.path}|{req.query_string}'
         return 'myems:api:get:' + hashlib.sha256(raw.encode()).hexdigest()
@@ -74,8 +75,8 @@ class ResponseCache:
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any, succeeded: bool) -> None:
         try:
             if req.method in WRITE_METHODS and succeeded and int(resp.status_code) < 400:
-                if req.path in SESSION_PATHS:
-                    return
+                if req.path in SESSION_PATHS or 'identity' not in req.context:
+                    return  # anonymous writes (sign-in, sign-up requests) change no cached data
                 self.client.incr(GENERATION_KEY)
                 return
             key = req.context.get('cache_key')

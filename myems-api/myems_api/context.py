@@ -18,19 +18,29 @@ from myems_common.config import Settings
 from myems_common.db import Database
 from myems_common.timeutil import utc_now
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
 
 def to_json(value: Any) -> Any:
-    """Stored values as JSON: Decimal stays exact (a JSON number), datetimes become ISO strings (UTC)."""
-    if isinstance(value, Decimal):
+    """Stored values as JSON: Decimal stays exact (a JSON number), datetimes become ISO strings (UTC).
+
+    On the hot path of every list response, so plain values are passed through without a call.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else to_json(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else to_json(v) for v in value]
+    if kind is Decimal:
         return Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
-    if isinstance(value, datetime):
+    if kind is datetime:
         return value.isoformat(timespec='seconds')
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
     return value
 
 

@@ -6,6 +6,7 @@ Routes (MyEMS's): /{plural}, /{plural}/{id}, /{plural}/{id}/{relation}[/{target 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import falcon
@@ -20,6 +21,19 @@ from myems_common.registry import REGISTRY, Entity, Relation
 
 def _upper(name: str) -> str:
     return name.upper()
+
+
+def redact(scope: Any, entity: Entity, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hide expanded references the caller may not see (a scoped user's building names its campus)."""
+    for f in entity.fields:
+        if f.type != 'ref' or f.ref is None or REGISTRY[f.ref].visibility == 'global':
+            continue
+        key = f.name.removesuffix('_id')
+        for row in rows:
+            target = row.get(f.name)
+            if target is not None and not (scope.allows_entity(f.ref) and scope.can_see(f.ref, target)):
+                row[key] = None
+    return rows
 
 
 class EntityResource:
@@ -43,6 +57,8 @@ class EntityResource:
     def writer(self, req: falcon.Request) -> Any:
         identity, _ = self.services.who(req)
         require_writer(identity)
+        if all(f.read_only for f in self.entity.fields):  # seeded reference data (time zones)
+            raise falcon.HTTPMethodNotAllowed(['GET'], description=f'{self.entity.plural} are read-only')
         return identity
 
     def missing(self, id_: int, entity: Entity | None = None) -> ApiError:
@@ -55,8 +71,9 @@ class EntityResource:
             raise self.missing(id_)
         return row
 
-    def shaped(self, cur: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [to_json(r) for r in store.expand_refs(cur, self.entity, rows)]
+    def shaped(self, cur: Any, rows: list[dict[str, Any]], scope: Any, entity: Entity | None = None) -> list[Any]:
+        entity = entity or self.entity
+        return [to_json(r) for r in redact(scope, entity, store.expand_refs(cur, entity, rows))]
 
     def check_values(self, cur: Any, values: dict[str, Any], id_: int | None = None) -> None:
         """References exist, unique fields are free, and a parent link makes no cycle."""
@@ -104,7 +121,7 @@ class Collection(EntityResource):
         scope = self.reader(req)
         with self.services.system() as cur:
             rows = store.select_rows(cur, self.entity, scope.visible(self.entity.name))
-            resp.media = self.shaped(cur, rows)
+            resp.media = self.shaped(cur, rows, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         identity = self.writer(req)
@@ -124,7 +141,7 @@ class Item(EntityResource):
         scope = self.reader(req)
         with self.services.system() as cur:
             row = self.load_visible(cur, scope, self.path_id(id_))
-            resp.media = self.shaped(cur, [row])[0]
+            resp.media = self.shaped(cur, [row], scope)[0]
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         identity = self.writer(req)
@@ -178,7 +195,7 @@ class Children(EntityResource):
                 where=f'`{self.entity.parent_field}` = %s',
                 params=(parent,),
             )
-            resp.media = self.shaped(cur, rows)
+            resp.media = self.shaped(cur, rows, scope)
 
 
 class Links(EntityResource):
@@ -198,10 +215,10 @@ class Links(EntityResource):
             links = {r[self.relation.target_column]: r for r in store.link_rows(cur, self.relation, owner)}
             visible = scope.visible(self.target.name)
             ids = [i for i in links if visible is None or i in visible]
-            rows = store.expand_refs(cur, self.target, store.select_rows(cur, self.target, ids))
+            rows = store.select_rows(cur, self.target, ids)
             for row in rows:
                 row.update({f.name: links[row['id']][f.name] for f in self.relation.extra})
-            resp.media = [to_json(r) for r in rows]
+            resp.media = self.shaped(cur, rows, scope, self.target)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         identity = self.writer(req)
@@ -256,10 +273,15 @@ class Export(EntityResource):
         scope = self.reader(req)
         with self.services.system() as cur:
             row = self.load_visible(cur, scope, self.path_id(id_))
-            resp.media = to_json(self.snapshot(cur, row))
+            resp.media = to_json(self.snapshot(cur, row, scope))
 
-    def snapshot(self, cur: Any, row: dict[str, Any]) -> dict[str, Any]:
+    def snapshot(self, cur: Any, row: dict[str, Any], scope: Any = None) -> dict[str, Any]:
         shaped = store.expand_refs(cur, self.entity, [row])[0]
+        if scope is not None:
+            redact(scope, self.entity, [shaped])
+        for key, value in shaped.items():  # stored UTC, said so: import reads naive times as UTC_OFFSET local
+            if isinstance(value, datetime):
+                shaped[key] = value.replace(tzinfo=UTC).isoformat(timespec='seconds')
         shaped['relations'] = {r.name: store.link_rows(cur, r, row['id']) for r in self.entity.relations}
         return shaped
 
@@ -295,7 +317,10 @@ class Import(EntityResource):
         if not isinstance(relations, dict):
             raise bad_request('API.INVALID_RELATIONS', 'relations must be an object of lists')
         for relation in self.entity.relations:
-            for link in relations.get(relation.name) or []:
+            links = relations.get(relation.name) or []
+            if not isinstance(links, list):
+                raise bad_request('API.INVALID_RELATIONS', f'relations.{relation.name} must be a list of links')
+            for link in links:
                 self._link(cur, relation, new_id, link)
         return new_id
 
@@ -310,6 +335,8 @@ class Import(EntityResource):
         )
         if not store.exists(cur, target, target_id):
             raise bad_request(f'API.{_upper(target.name)}_NOT_FOUND', f'{target.name} {target_id} does not exist')
+        if store.link_exists(cur, relation, owner, target_id):
+            raise bad_request('API.INVALID_RELATIONS', f'{relation.name}: {target.name} {target_id} is listed twice')
         extra = {f.name: self.services.parser.value(self.entity, f, link.get(f.name)) for f in relation.extra}
         store.add_link(cur, relation, owner, target_id, extra)
 
@@ -339,3 +366,45 @@ class Clone(Import):
             if not store.name_taken(cur, self.entity, candidate):
                 return candidate
         raise bad_request(f'API.{_upper(self.entity.name)}_NAME_IS_ALREADY_IN_USE', f'no free copy name for {name!r}')
+
+
+class Owners(EntityResource):
+    """The reverse of a relation: /meters/{id}/spaces lists the spaces a meter is linked to."""
+
+    def __init__(self, entity: Entity, services: Services, owner: Entity, relation: Relation) -> None:
+        super().__init__(entity, services)
+        self.owner = owner
+        self.relation = relation
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        scope = self.reader(req)
+        if not scope.allows_entity(self.owner.name):
+            raise ApiError(403, 'API.FORBIDDEN', f'{self.owner.plural} are visible to administrators only')
+        with self.services.system() as cur:
+            target = self.path_id(id_)
+            self.load_visible(cur, scope, target)
+            cur.execute(
+                f'SELECT `{self.relation.owner_column}` FROM `{self.relation.table}`'
+                f' WHERE `{self.relation.target_column}` = %s',
+                (target,),
+            )
+            visible = scope.visible(self.owner.name)
+            ids = [row[0] for row in cur.fetchall() if visible is None or row[0] in visible]
+            rows = store.select_rows(cur, self.owner, ids)
+            resp.media = self.shaped(cur, rows, scope, self.owner)
+
+
+class Tree(EntityResource):
+    """GET /spaces/tree: the spaces the caller may see, nested from their roots."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        scope = self.reader(req)
+        field = self.entity.parent_field or ''
+        with self.services.system() as cur:
+            rows = store.select_rows(cur, self.entity, scope.visible(self.entity.name))
+        nodes = {r['id']: {'id': r['id'], 'name': r['name'], 'uuid': r.get('uuid'), 'children': []} for r in rows}
+        roots = []
+        for row in rows:
+            parent = nodes.get(row[field]) if row[field] is not None else None
+            (parent['children'] if parent else roots).append(nodes[row['id']])
+        resp.media = roots

@@ -7,6 +7,7 @@ clients read `description` for the machine code; `message` names the problem for
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import falcon
@@ -89,11 +90,23 @@ def handle_http_error(req: falcon.Request, resp: falcon.Response, error: falcon.
         resp.set_header('Allow', error.headers.get('Allow', '') if error.headers else '')
 
 
+# A value the validator let through but the column cannot hold (out of range, too long, a date before
+# 1000): the statement failed and its transaction rolled back, so this is bad input, not a server error.
+VALUE_ERRNOS = frozenset({1264, 1265, 1292, 1366, 1406})
+_COLUMN = re.compile(r"column [`'\"]?(?:[\w$]+[`'\"]?\.[`'\"]?)*([\w$]+)")
+
+
 def handle_database_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: Any) -> None:
     if is_transient(error):
         log.warning('database unavailable for %s %s: %s', req.method, req.path, error)
         _render(resp, ApiError(503, 'API.DATABASE_UNAVAILABLE', 'the database is unavailable; try again shortly'))
         resp.set_header('Retry-After', '5')
+        return
+    if getattr(error, 'errno', None) in VALUE_ERRNOS:
+        detail = str(getattr(error, 'msg', '') or error)
+        match = _COLUMN.search(detail)
+        column = match.group(1) if match else 'VALUE'
+        _render(resp, ApiError(400, f'API.INVALID_{column.upper()}_VALUE', f'{column}: value out of range ({detail})'))
         return
     handle_unexpected(req, resp, error, params)
 

@@ -19,6 +19,7 @@ class RouteDoc:
     response: dict[str, Any] | None = None  # JSON schema of the success body, if any
     status: int = 200
     query: tuple[tuple[str, str, bool], ...] = field(default=())  # (name, JSON type, required)
+    media_type: str = 'application/json'  # of the success body
 
 
 ROUTES: list[RouteDoc] = []

@@ -50,8 +50,9 @@ class Scope:
         self._visible: dict[str, set[int]] | None = None
 
     def allows_entity(self, entity_name: str) -> bool:
+        """Admin-only entities (gateways with their tokens, data sources) need a signed-in administrator."""
         entity = REGISTRY[entity_name]
-        return not (entity.visibility == 'admin' and self.identity.scoped)
+        return entity.visibility != 'admin' or (self.identity.kind == 'user' and self.identity.is_admin)
 
     def visible(self, entity_name: str) -> set[int] | None:
         """Ids the identity may see, or None when it may see them all."""

@@ -66,8 +66,9 @@ def name_taken(cur: Any, entity: Entity, name: str, except_id: int | None = None
 
 def insert(cur: Any, entity: Entity, values: Row) -> int:
     values = dict(values)
-    if any(f.name == 'uuid' for f in entity.fields) and not values.get('uuid'):
-        values['uuid'] = str(uuidlib.uuid4())
+    for f in entity.fields:  # server-made uuids: the row's uuid, a gateway's token
+        if f.type == 'uuid' and f.read_only and not values.get(f.name):
+            values[f.name] = str(uuidlib.uuid4())
     names = list(values)
     cur.execute(
         f'INSERT INTO {q(entity.table)} ({", ".join(q(n) for n in names)}) VALUES ({", ".join(["%s"] * len(names))})',
@@ -157,7 +158,11 @@ def link_rows(cur: Any, relation: Relation, owner_id: int) -> list[Row]:
         f'SELECT {", ".join(q(c) for c in columns)} FROM {q(relation.table)} WHERE {q(relation.owner_column)} = %s',
         (owner_id,),
     )
-    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    flags = [f.name for f in relation.extra if f.type == 'bool']
+    rows = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    for row in rows:
+        row.update({name: bool(row[name]) for name in flags if row[name] is not None})
+    return rows
 
 
 def link_exists(cur: Any, relation: Relation, owner_id: int, target_id: int) -> bool:

@@ -13,12 +13,15 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import simplejson
+
 from myems_api.errors import ApiError, bad_request
 from myems_common.registry import Entity, Field
 from myems_common.timeutil import parse_utc_offset, to_utc
 
 DECIMAL_LIMIT = Decimal('999999999999999')
 MAX_TEXT = 1_000_000
+_DIGITS = re.compile(r'^[0-9]{1,19}$')
 _UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 
 
@@ -38,18 +41,38 @@ def body_data(media: Any) -> dict[str, Any]:
 
 
 def parse_id(value: Any, code: str, what: str) -> int:
-    """A positive integer id from a path segment or a JSON value."""
-    if isinstance(value, bool):
-        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
-    if isinstance(value, int):
+    """A positive integer id (a BIGINT) from a path segment or a JSON value; ASCII digits only."""
+    number = 0
+    if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _DIGITS.match(value.strip()):
         number = int(value.strip())
-    else:
-        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
     if number <= 0 or number > 2**63 - 1:
-        raise bad_request(code, f'{what} must be a positive integer, got {value!r}')
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + '...'
+        raise bad_request(code, f'{what} must be a positive integer, got {shown}')
     return number
+
+
+def load_json(text: str) -> Any:
+    """A request body: JSON with exact decimals, refusing what no column can store (lone surrogates)
+    and nesting too deep to parse. Raises ValueError, which Falcon answers as a malformed body."""
+    try:
+        value = simplejson.loads(text, use_decimal=True)
+    except RecursionError:
+        raise ValueError('the JSON nests too deeply') from None
+    stack: list[tuple[str, Any]] = [('body', value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode('utf-8')
+            except UnicodeEncodeError:
+                raise ValueError(f'{where}: a lone UTF-16 surrogate is not text') from None
+        elif isinstance(item, dict):
+            stack += [(f'{where}.{key}', key) for key in item] + [(f'{where}.{key}', v) for key, v in item.items()]
+        elif isinstance(item, list):
+            stack += [(f'{where}[{i}]', v) for i, v in enumerate(item)]
+    return value
 
 
 class Parser:
@@ -112,10 +135,14 @@ class Parser:
     def _datetime(self, f: Field, raw: Any) -> datetime:
         if not isinstance(raw, str):
             raise TypeError(f'expected a datetime string, got {raw!r}')
-        value = datetime.fromisoformat(raw.strip())
+        value: datetime = datetime.fromisoformat(raw.strip())
         if value.tzinfo is not None:
-            return to_utc(value, self.offset)
-        return (value - self.offset.utcoffset(None)).replace(microsecond=0)  # MyEMS: local at UTC_OFFSET
+            value = to_utc(value, self.offset)
+        else:
+            value = (value - self.offset.utcoffset(None)).replace(microsecond=0)  # MyEMS: local at UTC_OFFSET
+        if not 1000 <= value.year <= 9999:  # the DATETIME range MySQL and MariaDB support
+            raise ValueError(f'expected a datetime between the years 1000 and 9999, got {raw!r}')
+        return value
 
     def _date(self, f: Field, raw: Any) -> date:
         if not isinstance(raw, str):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from myems_api.app import create_app
 from myems_api.auth import new_token, token_hash
 from myems_common.db import Database
 from myems_common.passwords import hash_password
+from myems_common.registry import ENTRIES
 
 FAR_FUTURE = datetime(2099, 1, 1)
 
@@ -90,3 +95,73 @@ def make_user(database: Database) -> Callable[..., dict[str, Any]]:
 def admin_headers(database: Database, make_user: Callable[..., dict[str, Any]]) -> dict[str, str]:
     """An administrator who may write."""
     return open_session(database, make_user('admin', is_admin=True))
+
+
+# ------------------------------------------------------------------------- entity factory (tests/factory.py)
+def load_sibling(name: str) -> ModuleType:
+    """A helper module next to this conftest (tests run with --import-mode=importlib, not on sys.path)."""
+    key = f'myems_api_tests_{name}'
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f'{name}.py'))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+@pytest.fixture(scope='session')
+def factory(api: testing.TestClient, admin_headers: dict[str, str]) -> Any:
+    """A factory.Factory: valid bodies for any registry entity, referenced rows created through the API."""
+    return load_sibling('factory').Factory(api, admin_headers)
+
+
+@pytest.fixture(scope='session')
+def helpers() -> ModuleType:
+    """The factory module itself (assert_matches, decode, is_read_only, ...)."""
+    return load_sibling('factory')
+
+
+def table_counts(database: Database) -> dict[str, int]:
+    """Rows in every registry table, every link table and the audit log (one query each database).
+
+    A refused request must leave all of them unchanged.
+    """
+    tables = sorted({e.table for e in ENTRIES} | {r.table for e in ENTRIES for r in e.relations})
+    union = ' UNION ALL '.join(f"SELECT '{t}', COUNT(*) FROM `{t}`" for t in tables)
+    with database.transaction('system') as cur:
+        cur.execute(union)
+        counts = {name: number for name, number in cur.fetchall()}
+    with database.transaction('user') as cur:
+        cur.execute('SELECT COUNT(*) FROM tbl_logs')
+        counts['user.tbl_logs'] = cur.fetchone()[0]
+    return counts
+
+
+@pytest.fixture(scope='session')
+def counts(database: Database) -> Callable[[], dict[str, int]]:
+    """counts() -> rows per system table plus user.tbl_logs."""
+    return lambda: table_counts(database)
+
+
+@pytest.fixture(scope='session')
+def sign_in(database: Database) -> Callable[..., dict[str, str]]:
+    """sign_in(user, expires=FAR_FUTURE) -> USER-UUID and TOKEN headers of a new session."""
+    return lambda user, expires=FAR_FUTURE: open_session(database, user, expires)
+
+
+@pytest.fixture(scope='session')
+def make_api_key(database: Database) -> Callable[..., dict[str, str]]:
+    """make_api_key(expires=FAR_FUTURE) -> API-KEY headers of a new key (stored hashed, as the API expects)."""
+
+    def make(expires: datetime = FAR_FUTURE) -> dict[str, str]:
+        key = new_token()
+        with database.transaction('user') as cur:
+            cur.execute(
+                'INSERT INTO tbl_api_keys (name, token, created_datetime_utc, expires_datetime_utc)'
+                ' VALUES (%s, %s, UTC_TIMESTAMP(), %s)',
+                (f'key-{uuid.uuid4().hex[:8]}', token_hash(key), expires),
+            )
+        return {'API-KEY': key}
+
+    return make

@@ -74,6 +74,7 @@ class Settings:
     currency_unit: str = 'EUR'
     session_expires_in_seconds: int = 28800
     maximum_failed_login_count: int = 3
+    lockout_minutes: int = 15  # a lockout lifts by itself after this long; 0 = only an administrator unlocks
     is_redis_enabled: bool = False
     redis_host: str = '127.0.0.1'
     redis_port: int = 6379
@@ -185,6 +186,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         currency_unit=read.text('CURRENCY_UNIT', 'EUR'),
         session_expires_in_seconds=read.integer('SESSION_EXPIRES_IN_SECONDS', 28800, 60),
         maximum_failed_login_count=read.integer('MAXIMUM_FAILED_LOGIN_COUNT', 3, 1),
+        lockout_minutes=read.integer('LOCKOUT_MINUTES', 15, 0, 525600),
         is_redis_enabled=read.boolean('IS_REDIS_ENABLED', False),
         redis_host=read.text('REDIS_HOST', '127.0.0.1'),
         redis_port=read.integer('REDIS_PORT', 6379, 1, 65535),

@@ -15,6 +15,7 @@ def test_defaults_need_no_environment() -> None:
     assert settings.minutes_to_count == 60
     assert settings.session_expires_in_seconds == 28800
     assert settings.maximum_failed_login_count == 3
+    assert settings.lockout_minutes == 15
     assert settings.is_redis_enabled is False
     assert settings.start_datetime_utc == datetime(2024, 12, 31, 16, 0)
 
@@ -55,6 +56,8 @@ def test_shared_variables_set_all_databases_and_myems_names_override_one() -> No
         ({'TIMEZONE': 'Mars/Olympus'}, 'TIMEZONE'),
         ({'START_DATETIME_UTC': 'yesterday'}, 'START_DATETIME_UTC'),
         ({'LOG_LEVEL': 'LOUD'}, 'LOG_LEVEL'),
+        ({'LOCKOUT_MINUTES': '-1'}, 'LOCKOUT_MINUTES'),
+        ({'LOCKOUT_MINUTES': 'soon'}, 'LOCKOUT_MINUTES'),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], named: str) -> None:
@@ -72,3 +75,8 @@ def test_booleans_and_slot_lengths() -> None:
 def test_unknown_database_key_is_named() -> None:
     with pytest.raises(ConfigError, match='nosuch'):
         load_settings({}).db('nosuch')
+
+
+def test_lockout_minutes_is_configurable_and_zero_means_manual_unlock_only() -> None:
+    assert load_settings({'LOCKOUT_MINUTES': '30'}).lockout_minutes == 30
+    assert load_settings({'LOCKOUT_MINUTES': '0'}).lockout_minutes == 0
