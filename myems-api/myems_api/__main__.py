@@ -1,21 +1,28 @@
-"""Entry point: python -m myems_api."""
+"""python -m myems_api: serve the API with gunicorn (bind and workers from API_BIND and API_WORKERS)."""
 
 from __future__ import annotations
 
-import logging
+import os
 import sys
-
-from myems_common.config import load_settings
-from myems_common.logsetup import setup_logging
-
-log = logging.getLogger('myems_api')
 
 
 def main() -> int:
-    settings = load_settings()
-    setup_logging(settings.log_level)
-    log.error('%s is a skeleton: its issue has not been built yet', 'myems_api')
-    return 2
+    bind = os.environ.get('API_BIND', '127.0.0.1:8000')
+    workers = os.environ.get('API_WORKERS', '2')
+    args = [
+        'gunicorn',
+        '--bind',
+        bind,
+        '--workers',
+        workers,
+        '--worker-class',
+        'gthread',
+        '--threads',
+        '8',
+        'myems_api.app:application',
+    ]
+    os.execvp(sys.executable, [sys.executable, '-m', *args])
+    return 0  # not reached
 
 
 if __name__ == '__main__':

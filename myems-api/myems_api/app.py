@@ -17,7 +17,7 @@ from myems_api.users import add_user_routes
 from myems_api.validate import load_json
 from myems_common.config import Settings, load_settings
 from myems_common.db import Database
-from myems_common.registry import ENTRIES
+from myems_common.registry import ENTRIES, REGISTRY
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -66,6 +66,13 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
                 if relation.target == entity.name and owner is not entity and path not in paths:
                     app.add_route(path, crud.Owners(entity, services, owner, relation))
                     paths.append(path)
+        if entity.owner is not None:  # /workingcalendars/{id}/nonworkingdays[/{cid}]
+            owner = REGISTRY[entity.field(entity.owner[0]).ref or '']
+            path = f'/{owner.plural}/{{id_}}/{entity.owner[1]}'
+            owned = crud.Owned(entity, services)
+            app.add_route(path, owned)
+            app.add_route(path + '/{cid}', owned, suffix='item')
+            paths += [path, path + '/{cid}']
         if entity.name == 'space':
             app.add_route(base + '/tree', crud.Tree(entity, services))
             paths.append(base + '/tree')

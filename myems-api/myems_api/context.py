@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,9 @@ def to_json(value: Any) -> Any:
         return value.isoformat(timespec='seconds')
     if isinstance(value, date | time):
         return value.isoformat()
+    if kind is timedelta:  # MySQL TIME columns read back as durations since midnight: HH:MM:SS
+        seconds = int(value.total_seconds())
+        return f'{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
     return value
@@ -49,14 +52,17 @@ class Services:
         self.settings = settings
         self.db = db
         self.parser = Parser(settings.utc_offset)
-        system, user = settings.db('system'), settings.db('user')
-        self._same_server = (system.host, system.port, system.user) == (user.host, user.port, user.user)
+        user = settings.db('user')
+        self._audit_server = (user.host, user.port, user.user)
 
     def system(self) -> AbstractContextManager[Any]:
         return self.db.transaction('system')
 
     def user(self) -> AbstractContextManager[Any]:
         return self.db.transaction('user')
+
+    def transaction(self, database: str) -> AbstractContextManager[Any]:
+        return self.db.transaction(database)
 
     def who(self, req: falcon.Request) -> tuple[Identity, Scope]:
         """Authenticate once per request; the scope is computed only if a scoped read needs it."""
@@ -68,19 +74,34 @@ class Services:
 
     @contextmanager
     def write(
-        self, identity: Identity, method: str, resource: str, resource_id: int | None, body: Any
+        self,
+        identity: Identity,
+        method: str,
+        resource: str,
+        resource_id: int | None,
+        body: Any,
+        database: str = 'system',
     ) -> Iterator[tuple[Any, Callable[[dict[str, Any]], None]]]:
-        """A system-database transaction whose audit row commits (or not) with the change.
+        """A transaction on `database` whose audit row commits (or not) with the change.
 
         Yields the cursor and a function to attach the before/after images of the change.
         """
         change: dict[str, Any] = {'request': body}
-        with self.system() as cur:
+        config = self.settings.db(database)
+        same_server = (config.host, config.port, config.user) == self._audit_server
+        with self.transaction(database) as cur:
             yield cur, change.update
-            self._audit(cur, identity, method, resource, resource_id or change.get('id'), change)
+            self._audit(cur, identity, method, resource, resource_id or change.get('id'), change, same_server)
 
     def _audit(
-        self, cur: Any, identity: Identity, method: str, resource: str, resource_id: int | None, change: dict[str, Any]
+        self,
+        cur: Any,
+        identity: Identity,
+        method: str,
+        resource: str,
+        resource_id: int | None,
+        change: dict[str, Any],
+        same_server: bool = True,
     ) -> None:
         row = (
             identity.actor,
@@ -94,7 +115,7 @@ class Services:
             'INSERT INTO {table} (user_uuid, request_datetime_utc, request_method, resource_type, resource_id,'
             ' request_body) VALUES (%s, %s, %s, %s, %s, %s)'
         )
-        if self._same_server:
+        if same_server:
             cur.execute(sql.format(table=f'`{self.settings.db("user").database}`.`tbl_logs`'), row)
         else:  # another server: no shared transaction is possible, write right after
             with self.user() as other:

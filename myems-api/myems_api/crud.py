@@ -15,7 +15,7 @@ from myems_api import store
 from myems_api.auth import require_writer
 from myems_api.context import Services, to_json
 from myems_api.errors import ApiError, bad_request, not_found
-from myems_api.validate import body_data, parse_fields, parse_id
+from myems_api.validate import body_data, parse_children, parse_fields, parse_id
 from myems_common.registry import REGISTRY, Entity, Relation
 
 
@@ -61,6 +61,10 @@ class EntityResource:
             raise falcon.HTTPMethodNotAllowed(['GET'], description=f'{self.entity.plural} are read-only')
         return identity
 
+    def writing(self, identity: Any, method: str, resource: str, resource_id: int | None, body: Any) -> Any:
+        """A write transaction on the entity's database, audited."""
+        return self.services.write(identity, method, resource, resource_id, body, self.entity.database)
+
     def missing(self, id_: int, entity: Entity | None = None) -> ApiError:
         entity = entity or self.entity
         return not_found(f'API.{_upper(entity.name)}_NOT_FOUND', f'{entity.name} {id_} does not exist')
@@ -73,7 +77,30 @@ class EntityResource:
 
     def shaped(self, cur: Any, rows: list[dict[str, Any]], scope: Any, entity: Entity | None = None) -> list[Any]:
         entity = entity or self.entity
-        return [to_json(r) for r in redact(scope, entity, store.expand_refs(cur, entity, rows))]
+        rows = redact(scope, entity, store.expand_refs(cur, entity, rows))
+        store.load_children(cur, entity, rows)
+        self.add_aliases(entity, rows)
+        return [to_json(r) for r in rows]
+
+    def add_aliases(self, entity: Entity, rows: list[dict[str, Any]]) -> None:
+        """MyEMS's keys beside ours: valid_from as local time at UTC_OFFSET for valid_from_datetime_utc."""
+        offset = self.services.parser.offset.utcoffset(None)
+        for key, members in entity.envelopes:
+            for row in rows:
+                row[key] = {m: row.get(m) for m in members}
+        for f in entity.fields:
+            if f.alias is None:
+                continue
+            for row in rows:
+                value = row.get(f.name)
+                if isinstance(value, datetime):
+                    value = (value + offset).strftime('%Y-%m-%dT%H:%M:%S')
+                row[f.alias] = value
+
+    def save_children(self, cur: Any, owner_id: int, children: dict[str, list[dict[str, Any]]]) -> None:
+        for child in self.entity.children:
+            if child.key in children:
+                store.replace_children(cur, child, owner_id, children[child.key])
 
     def check_values(self, cur: Any, values: dict[str, Any], id_: int | None = None) -> None:
         """References exist, unique fields are free, and a parent link makes no cycle."""
@@ -86,11 +113,13 @@ class EntityResource:
                         f'API.{_upper(f.ref)}_NOT_FOUND',
                         f'{entity.name}.{f.name}: {f.ref} {values[f.name]} does not exist',
                     )
-        if 'name' in values and entity.field('name').unique and store.name_taken(cur, entity, values['name'], id_):
-            raise bad_request(
-                f'API.{_upper(entity.name)}_NAME_IS_ALREADY_IN_USE',
-                f'a {entity.name} named {values["name"]!r} already exists',
-            )
+        for f in entity.fields:
+            if f.unique and f.type == 'str' and values.get(f.name) is not None:
+                if store.value_taken(cur, entity, f.name, values[f.name], id_):
+                    raise bad_request(
+                        f'API.{_upper(entity.name)}_{_upper(f.name)}_IS_ALREADY_IN_USE',
+                        f'a {entity.name} with {f.name} {values[f.name]!r} already exists',
+                    )
         parent_field = entity.parent_field
         if id_ is not None and parent_field and values.get(parent_field) is not None:
             self._refuse_cycle(cur, id_, values[parent_field])
@@ -119,17 +148,20 @@ class EntityResource:
 class Collection(EntityResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = self.reader(req)
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             rows = store.select_rows(cur, self.entity, scope.visible(self.entity.name))
             resp.media = self.shaped(cur, rows, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         identity = self.writer(req)
         media = req.get_media()
-        values = parse_fields(self.entity, body_data(media), self.services.parser)
-        with self.services.write(identity, 'POST', self.entity.name, None, media) as (cur, note):
+        data = body_data(media)
+        values = parse_fields(self.entity, data, self.services.parser)
+        children = parse_children(self.entity, data, self.services.parser)
+        with self.writing(identity, 'POST', self.entity.name, None, media) as (cur, note):
             self.check_values(cur, values)
             new_id = store.insert(cur, self.entity, values)
+            self.save_children(cur, new_id, children)
             note({'id': new_id, 'after': values})
         resp.status = falcon.HTTP_201
         resp.location = f'/{self.entity.plural}/{new_id}'
@@ -139,7 +171,7 @@ class Collection(EntityResource):
 class Item(EntityResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         scope = self.reader(req)
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             row = self.load_visible(cur, scope, self.path_id(id_))
             resp.media = self.shaped(cur, [row], scope)[0]
 
@@ -147,13 +179,16 @@ class Item(EntityResource):
         identity = self.writer(req)
         item_id = self.path_id(id_)
         media = req.get_media()
-        values = parse_fields(self.entity, body_data(media), self.services.parser)
-        with self.services.write(identity, 'PUT', self.entity.name, item_id, media) as (cur, note):
+        data = body_data(media)
+        values = parse_fields(self.entity, data, self.services.parser)
+        children = parse_children(self.entity, data, self.services.parser)
+        with self.writing(identity, 'PUT', self.entity.name, item_id, media) as (cur, note):
             before = store.select_one(cur, self.entity, item_id, lock=True)
             if before is None:
                 raise self.missing(item_id)
             self.check_values(cur, values, item_id)
             store.update(cur, self.entity, item_id, values)
+            self.save_children(cur, item_id, children)
             note({'before': before, 'after': values})
         resp.media = {'id': item_id}
 
@@ -165,7 +200,7 @@ class Item(EntityResource):
                 f'API.CANNOT_DELETE_ROOT_{_upper(self.entity.name)}',
                 f'{self.entity.name} {item_id} is protected and cannot be deleted',
             )
-        with self.services.write(identity, 'DELETE', self.entity.name, item_id, None) as (cur, note):
+        with self.writing(identity, 'DELETE', self.entity.name, item_id, None) as (cur, note):
             before = store.select_one(cur, self.entity, item_id, lock=True)
             if before is None:
                 raise self.missing(item_id)
@@ -185,7 +220,7 @@ class Children(EntityResource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         scope = self.reader(req)
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             parent = self.path_id(id_)
             self.load_visible(cur, scope, parent)
             rows = store.select_rows(
@@ -209,7 +244,7 @@ class Links(EntityResource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         scope = self.reader(req)
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             owner = self.path_id(id_)
             self.load_visible(cur, scope, owner)
             links = {r[self.relation.target_column]: r for r in store.link_rows(cur, self.relation, owner)}
@@ -231,7 +266,7 @@ class Links(EntityResource):
             self.relation.target_column,
         )
         extra = {f.name: self.services.parser.value(self.entity, f, data.get(f.name)) for f in self.relation.extra}
-        with self.services.write(identity, 'POST', f'{self.entity.name}.{self.relation.name}', owner, media) as (
+        with self.writing(identity, 'POST', f'{self.entity.name}.{self.relation.name}', owner, media) as (
             cur,
             note,
         ):
@@ -253,7 +288,7 @@ class Links(EntityResource):
         identity = self.writer(req)
         owner = self.path_id(id_)
         target_id = self.path_id(target, self.target)
-        with self.services.write(identity, 'DELETE', f'{self.entity.name}.{self.relation.name}', owner, None) as (
+        with self.writing(identity, 'DELETE', f'{self.entity.name}.{self.relation.name}', owner, None) as (
             cur,
             note,
         ):
@@ -271,7 +306,7 @@ class Export(EntityResource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         scope = self.reader(req)
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             row = self.load_visible(cur, scope, self.path_id(id_))
             resp.media = to_json(self.snapshot(cur, row, scope))
 
@@ -282,6 +317,7 @@ class Export(EntityResource):
         for key, value in shaped.items():  # stored UTC, said so: import reads naive times as UTC_OFFSET local
             if isinstance(value, datetime):
                 shaped[key] = value.replace(tzinfo=UTC).isoformat(timespec='seconds')
+        store.load_children(cur, self.entity, [shaped])
         shaped['relations'] = {r.name: store.link_rows(cur, r, row['id']) for r in self.entity.relations}
         return shaped
 
@@ -295,24 +331,21 @@ class Import(EntityResource):
         snapshot = media.get('data') if isinstance(media, dict) and isinstance(media.get('data'), dict) else media
         if not isinstance(snapshot, dict):
             raise bad_request('API.INVALID_REQUEST_BODY', 'the body must be an object exported by /export')
-        with self.services.write(identity, 'POST', f'{self.entity.name}.import', None, media) as (cur, note):
+        with self.writing(identity, 'POST', f'{self.entity.name}.import', None, media) as (cur, note):
             new_id = self.create_from(cur, snapshot)
             note({'id': new_id})
         resp.status = falcon.HTTP_201
         resp.location = f'/{self.entity.plural}/{new_id}'
         resp.media = {'id': new_id}
 
-    def create_from(self, cur: Any, snapshot: dict[str, Any], name: str | None = None) -> int:
+    def create_from(self, cur: Any, snapshot: dict[str, Any], overrides: dict[str, Any] | None = None) -> int:
         data = {k: v for k, v in snapshot.items() if k not in ('id', 'uuid', 'relations')}
-        for f in self.entity.fields:  # accept MyEMS's nested {"id": ...} references as well as x_id
-            nested = data.get(f.name.removesuffix('_id')) if f.type == 'ref' else None
-            if f.name not in data and isinstance(nested, dict):
-                data[f.name] = nested.get('id')
-        if name is not None:
-            data['name'] = name
-        values = parse_fields(self.entity, data, self.services.parser)
+        data.update(overrides or {})
+        values = parse_fields(self.entity, data, self.services.parser)  # x_id, MyEMS's {"x": {"id"}} or alias
+        children = parse_children(self.entity, data, self.services.parser)
         self.check_values(cur, values)
         new_id = store.insert(cur, self.entity, values)
+        self.save_children(cur, new_id, children)
         relations = snapshot.get('relations') or {}
         if not isinstance(relations, dict):
             raise bad_request('API.INVALID_RELATIONS', 'relations must be an object of lists')
@@ -347,25 +380,30 @@ class Clone(Import):
     def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:  # type: ignore[override]
         identity = self.writer(req)
         item_id = self.path_id(id_)
-        with self.services.write(identity, 'POST', f'{self.entity.name}.clone', item_id, None) as (cur, note):
+        with self.writing(identity, 'POST', f'{self.entity.name}.clone', item_id, None) as (cur, note):
             row = store.select_one(cur, self.entity, item_id)
             if row is None:
                 raise self.missing(item_id)
-            snapshot = Export(self.entity, self.services).snapshot(cur, row)
-            new_id = self.create_from(cur, snapshot, self._free_name(cur, row.get('name')))
+            snapshot = to_json(Export(self.entity, self.services).snapshot(cur, row))  # as /export answers it
+            free = {
+                f.name: self._free_value(cur, f.name, row[f.name])
+                for f in self.entity.fields
+                if f.unique and f.type == 'str' and isinstance(row.get(f.name), str)
+            }
+            new_id = self.create_from(cur, snapshot, free)
             note({'id': new_id, 'source': item_id})
         resp.status = falcon.HTTP_201
         resp.location = f'/{self.entity.plural}/{new_id}'
         resp.media = {'id': new_id}
 
-    def _free_name(self, cur: Any, name: Any) -> str | None:
-        if not isinstance(name, str) or not self.entity.field('name').unique:
-            return name if isinstance(name, str) else None
+    def _free_value(self, cur: Any, column: str, value: str) -> str:
         for n in range(1, 1000):
-            candidate = f'{name} ({n})'
-            if not store.name_taken(cur, self.entity, candidate):
+            candidate = f'{value} ({n})'
+            if not store.value_taken(cur, self.entity, column, candidate):
                 return candidate
-        raise bad_request(f'API.{_upper(self.entity.name)}_NAME_IS_ALREADY_IN_USE', f'no free copy name for {name!r}')
+        raise bad_request(
+            f'API.{_upper(self.entity.name)}_{_upper(column)}_IS_ALREADY_IN_USE', f'no free copy of {value!r}'
+        )
 
 
 class Owners(EntityResource):
@@ -380,7 +418,7 @@ class Owners(EntityResource):
         scope = self.reader(req)
         if not scope.allows_entity(self.owner.name):
             raise ApiError(403, 'API.FORBIDDEN', f'{self.owner.plural} are visible to administrators only')
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             target = self.path_id(id_)
             self.load_visible(cur, scope, target)
             cur.execute(
@@ -400,7 +438,7 @@ class Tree(EntityResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         scope = self.reader(req)
         field = self.entity.parent_field or ''
-        with self.services.system() as cur:
+        with self.services.transaction(self.entity.database) as cur:
             rows = store.select_rows(cur, self.entity, scope.visible(self.entity.name))
         nodes = {r['id']: {'id': r['id'], 'name': r['name'], 'uuid': r.get('uuid'), 'children': []} for r in rows}
         roots = []
@@ -408,3 +446,75 @@ class Tree(EntityResource):
             parent = nodes.get(row[field]) if row[field] is not None else None
             (parent['children'] if parent else roots).append(nodes[row['id']])
         resp.media = roots
+
+
+class Owned(EntityResource):
+    """Rows listed and created under their owner: /workingcalendars/{id}/nonworkingdays[/{cid}]."""
+
+    def __init__(self, entity: Entity, services: Services) -> None:
+        super().__init__(entity, services)
+        assert entity.owner is not None
+        self.field = entity.field(entity.owner[0])
+        self.owner_entity = REGISTRY[self.field.ref or '']
+        self.item = Item(entity, services)
+
+    def reader(self, req: falcon.Request) -> Any:
+        """403 before any row is looked up if the caller may not read the entity or its owner (a gateway)."""
+        scope = super().reader(req)
+        if not scope.allows_entity(self.owner_entity.name):
+            raise ApiError(403, 'API.FORBIDDEN', f'{self.owner_entity.plural} are visible to administrators only')
+        return scope
+
+    def owner_id(self, cur: Any, scope: Any, raw: str) -> int:
+        owner = self.path_id(raw, self.owner_entity)
+        if not store.exists(cur, self.owner_entity, owner) or not scope.can_see(self.owner_entity.name, owner):
+            raise self.missing(owner, self.owner_entity)
+        return owner
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        scope = self.reader(req)
+        with self.services.transaction(self.entity.database) as cur:
+            owner = self.owner_id(cur, scope, id_)
+            rows = store.select_rows(
+                cur, self.entity, scope.visible(self.entity.name), where=f'`{self.field.name}` = %s', params=(owner,)
+            )
+            resp.media = self.shaped(cur, rows, scope)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        identity = self.writer(req)
+        media = req.get_media()
+        data = {**body_data(media), self.field.name: self.path_id(id_, self.owner_entity)}
+        values = parse_fields(self.entity, data, self.services.parser)
+        children = parse_children(self.entity, data, self.services.parser)
+        with self.writing(identity, 'POST', self.entity.name, None, media) as (cur, note):
+            self.check_values(cur, values)
+            new_id = store.insert(cur, self.entity, values)
+            self.save_children(cur, new_id, children)
+            note({'id': new_id, 'after': values})
+        resp.status = falcon.HTTP_201
+        resp.location = f'/{self.entity.plural}/{new_id}'
+        resp.media = {'id': new_id}
+
+    def _owned(self, req: falcon.Request, id_: str, cid: str) -> str:
+        """The child's id, once it is known to belong to the owner in the path."""
+        scope = self.reader(req)
+        with self.services.transaction(self.entity.database) as cur:
+            owner = self.owner_id(cur, scope, id_)
+            row = store.select_one(cur, self.entity, self.path_id(cid))
+        if row is None or row[self.field.name] != owner:
+            raise self.missing(self.path_id(cid))
+        return cid
+
+    def on_get_item(self, req: falcon.Request, resp: falcon.Response, id_: str, cid: str) -> None:
+        self.item.on_get(req, resp, self._owned(req, id_, cid))
+
+    def on_put_item(self, req: falcon.Request, resp: falcon.Response, id_: str, cid: str) -> None:
+        self.writer(req)
+        owned = self._owned(req, id_, cid)
+        data = body_data(req.get_media())  # the owner comes from the path; a body may not move the row
+        data[self.field.name] = self.path_id(id_, self.owner_entity)
+        self.item.on_put(req, resp, owned)
+
+    def on_delete_item(self, req: falcon.Request, resp: falcon.Response, id_: str, cid: str) -> None:
+        self.writer(req)
+        self.item.on_delete(req, resp, self._owned(req, id_, cid))

@@ -94,6 +94,9 @@ def handle_http_error(req: falcon.Request, resp: falcon.Response, error: falcon.
 # 1000): the statement failed and its transaction rolled back, so this is bad input, not a server error.
 VALUE_ERRNOS = frozenset({1264, 1265, 1292, 1366, 1406})
 _COLUMN = re.compile(r"column [`'\"]?(?:[\w$]+[`'\"]?\.[`'\"]?)*([\w$]+)")
+# A row that repeats a unique key the API does not check itself (a calendar's date given twice): bad input.
+DUPLICATE_ERRNO = 1062
+_KEY = re.compile(r"for key [`'\"]?(?:[\w$]+\.)?(?:uq_)?([\w$]+)")
 
 
 def handle_database_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: Any) -> None:
@@ -107,6 +110,12 @@ def handle_database_error(req: falcon.Request, resp: falcon.Response, error: Exc
         match = _COLUMN.search(detail)
         column = match.group(1) if match else 'VALUE'
         _render(resp, ApiError(400, f'API.INVALID_{column.upper()}_VALUE', f'{column}: value out of range ({detail})'))
+        return
+    if getattr(error, 'errno', None) == DUPLICATE_ERRNO:
+        detail = str(getattr(error, 'msg', '') or error)
+        match = _KEY.search(detail)
+        key = match.group(1) if match else 'VALUE'
+        _render(resp, ApiError(400, f'API.{key.upper()}_IS_ALREADY_IN_USE', f'{key}: already in use ({detail})'))
         return
     handle_unexpected(req, resp, error, params)
 

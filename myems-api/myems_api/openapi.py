@@ -150,6 +150,13 @@ def entity_schema(entity: Entity) -> Schema:
                 'readOnly': True,
                 'description': f'the referenced {f.ref}, expanded in responses',
             }
+        if f.alias:  # MyEMS's key: accepted in bodies, answered beside ours (local time for datetimes)
+            properties[f.alias] = {**field_schema(f), 'description': f"MyEMS's name for {f.name}"}
+    for child in entity.children:  # owned rows, written with the entity: the whole list is replaced
+        row: Schema = {'type': 'object', 'properties': {f.name: field_schema(f) for f in child.fields}}
+        if required_fields(child.fields):
+            row['required'] = required_fields(child.fields)
+        properties[child.key] = {'type': 'array', 'items': row}
     schema: Schema = {'type': 'object', 'properties': properties}
     required = required_fields(entity.fields)
     if required:
@@ -327,6 +334,9 @@ def _op(resource: Any, template: str, action: str, summary: str, **options: Any)
     relation: Relation | None = getattr(resource, 'relation', None)
     if relation is not None:
         described.update(_id_param(REGISTRY[relation.target], 'target'))
+    owner: Entity | None = getattr(resource, 'owner_entity', None)
+    if owner is not None:  # /{owner plural}/{id_}/{segment}/{cid}
+        described = {**_id_param(owner), **_id_param(entity, 'cid')}
     params = path_parameters(template, described)
     return operation(f'{entity.plural}.{action}', summary, entity.plural, params=params, **options)
 
@@ -410,6 +420,32 @@ def _tree(r: Any, t: str) -> Operation:
     return _op(r, t, 'tree', summary, response={'type': 'array', 'items': ref('TreeNode')})
 
 
+def _owned_list(r: Any, t: str) -> Operation:
+    summary = f'List the {r.entity.plural} of {a_label(r.owner_entity)}'
+    return _op(r, t, 'owned.list', summary, response=_many(r.entity))
+
+
+def _owned_create(r: Any, t: str) -> Operation:
+    body, created = data_body(_one(r.entity)), ref('Created')
+    summary = f'Create {a_label(r.entity)} of {a_label(r.owner_entity)} ({r.field.name} from the path)'
+    return _op(r, t, 'owned.create', summary, auth='admin', body=body, status=201, response=created)
+
+
+def _owned_item(method: str) -> Describer:
+    """GET/PUT/DELETE of /{owner plural}/{id_}/{segment}/{cid}; the collection's GET without {cid}."""
+    item = {'GET': _get, 'PUT': _update, 'DELETE': _delete}[method]
+
+    def describe(r: Any, t: str) -> Operation:
+        if method == 'GET' and not t.endswith('{cid}'):
+            return _owned_list(r, t)
+        op = item(r, t)
+        op['operationId'] = op['operationId'].replace(f'{r.entity.plural}.', f'{r.entity.plural}.owned.', 1)
+        op['summary'] += f' of {a_label(r.owner_entity)}'
+        return op
+
+    return describe
+
+
 CRUD_OPERATIONS: dict[tuple[type, str], Describer] = {
     (crud.Collection, 'GET'): _list,
     (crud.Collection, 'POST'): _create,
@@ -425,6 +461,10 @@ CRUD_OPERATIONS: dict[tuple[type, str], Describer] = {
     (crud.Children, 'GET'): _children,
     (crud.Owners, 'GET'): _owners,
     (crud.Tree, 'GET'): _tree,
+    (crud.Owned, 'GET'): _owned_item('GET'),
+    (crud.Owned, 'POST'): _owned_create,
+    (crud.Owned, 'PUT'): _owned_item('PUT'),
+    (crud.Owned, 'DELETE'): _owned_item('DELETE'),
 }
 
 

@@ -12,7 +12,13 @@ from typing import Any
 
 from myems_api.auth import Identity
 from myems_common.db import quote_identifier as q
-from myems_common.registry import ENTRIES, REGISTRY
+from myems_common.registry import ENTRIES, REGISTRY, Entity
+
+# scoped entities owned through a reference field, by the owner's entity name
+OWNED: dict[str, list[Entity]] = {}
+for _entity in ENTRIES:
+    if _entity.owner and _entity.visibility == 'scoped':
+        OWNED.setdefault(_entity.field(_entity.owner[0]).ref or '', []).append(_entity)
 
 
 def subtree(cur: Any, roots: tuple[int, ...]) -> set[int]:
@@ -84,6 +90,9 @@ class Scope:
                 if entity.parent_field and name != 'space':  # sub-meters of a visible meter
                     found = _targets(cur, entity.table, entity.parent_field, 'id', owners)
                     reached.setdefault(name, set()).update(found)
+                for owned in OWNED.get(name, ()):  # rows owned through a reference (equipment parameters)
+                    found = _targets(cur, owned.table, owned.owner[0], 'id', owners)  # type: ignore[index]
+                    reached.setdefault(owned.name, set()).update(found)
             frontier = {}
             for name, ids in reached.items():
                 new = ids - visible[name]

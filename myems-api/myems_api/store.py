@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from myems_common.db import quote_identifier as q
-from myems_common.registry import ENTRIES, REGISTRY, Entity, Relation
+from myems_common.registry import ENTRIES, REGISTRY, Child, Entity, Relation
 
 Row = dict[str, Any]
 
@@ -54,14 +54,19 @@ def exists(cur: Any, entity: Entity, id_: int) -> bool:
     return cur.fetchone() is not None
 
 
-def name_taken(cur: Any, entity: Entity, name: str, except_id: int | None = None) -> bool:
-    sql = f'SELECT `id` FROM {q(entity.table)} WHERE `name` = %s'
-    args: list[Any] = [name]
+def value_taken(cur: Any, entity: Entity, column: str, value: Any, except_id: int | None = None) -> bool:
+    """True if another row already holds `value` in the unique `column`."""
+    sql = f'SELECT `id` FROM {q(entity.table)} WHERE {q(column)} = %s'
+    args: list[Any] = [value]
     if except_id is not None:
         sql += ' AND `id` <> %s'
         args.append(except_id)
     cur.execute(sql + ' LIMIT 1', args)
     return cur.fetchone() is not None
+
+
+def name_taken(cur: Any, entity: Entity, name: str, except_id: int | None = None) -> bool:
+    return value_taken(cur, entity, 'name', name, except_id)
 
 
 def insert(cur: Any, entity: Entity, values: Row) -> int:
@@ -85,7 +90,9 @@ def update(cur: Any, entity: Entity, id_: int, values: Row) -> None:
 
 
 def delete(cur: Any, entity: Entity, id_: int) -> None:
-    for relation in entity.relations:  # the entity's own links go with it
+    for child in entity.children:  # owned rows and the entity's own links go with it
+        cur.execute(f'DELETE FROM {q(child.table)} WHERE {q(child.owner_column)} = %s', (id_,))
+    for relation in entity.relations:
         cur.execute(f'DELETE FROM {q(relation.table)} WHERE {q(relation.owner_column)} = %s', (id_,))
     cur.execute(f'DELETE FROM {q(entity.table)} WHERE `id` = %s', (id_,))
 
@@ -188,3 +195,35 @@ def remove_link(cur: Any, relation: Relation, owner_id: int, target_id: int) -> 
         (owner_id, target_id),
     )
     return int(cur.rowcount)
+
+
+# --------------------------------------------------------------------------------------------- children
+def load_children(cur: Any, entity: Entity, rows: list[Row]) -> None:
+    """Attach each owned child list (a tariff's time-of-use rows) to its rows, one query per child table."""
+    ids = [row['id'] for row in rows]
+    for child in entity.children:
+        for row in rows:
+            row[child.key] = []
+        if not ids:
+            continue
+        names = [f.name for f in child.fields]
+        cur.execute(
+            f'SELECT {q(child.owner_column)}, {", ".join(q(n) for n in names)} FROM {q(child.table)}'
+            f' WHERE {q(child.owner_column)} IN ({", ".join(["%s"] * len(ids))}) ORDER BY `id`',
+            ids,
+        )
+        by_owner = {row['id']: row for row in rows}
+        for values in cur.fetchall():
+            by_owner[values[0]][child.key].append(dict(zip(names, values[1:], strict=True)))
+
+
+def replace_children(cur: Any, child: Child, owner_id: int, rows: list[Row]) -> None:
+    cur.execute(f'DELETE FROM {q(child.table)} WHERE {q(child.owner_column)} = %s', (owner_id,))
+    if rows:  # every row gets every column (an optional value left out is NULL), so rows of any shape mix
+        columns = [f.name for f in child.fields]
+        names = [child.owner_column, *columns]
+        placeholders = ', '.join(['%s'] * len(names))
+        cur.executemany(
+            f'INSERT INTO {q(child.table)} ({", ".join(q(n) for n in names)}) VALUES ({placeholders})',
+            [[owner_id, *(row.get(c) for c in columns)] for row in rows],
+        )

@@ -115,7 +115,12 @@ class Parser:
     def _int(self, f: Field, raw: Any) -> int:
         if isinstance(raw, bool) or not isinstance(raw, int | str):
             raise TypeError(f'expected an integer, got {raw!r}')
-        return int(raw)
+        if isinstance(raw, str) and (len(raw.strip()) > 20 or not raw.strip().lstrip('-').isascii()):
+            raise ValueError(f'expected an integer, got {raw!r}')
+        number = int(raw)
+        if not -(2**63) <= number < 2**63:  # BIGINT, the widest integer column
+            raise ValueError(f'expected an integer within ±9.2e18, got {raw!r}')
+        return number
 
     def _decimal(self, f: Field, raw: Any) -> Decimal:
         if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
@@ -147,7 +152,10 @@ class Parser:
     def _date(self, f: Field, raw: Any) -> date:
         if not isinstance(raw, str):
             raise TypeError(f'expected a date string, got {raw!r}')
-        return date.fromisoformat(raw.strip()[:10])
+        value = date.fromisoformat(raw.strip()[:10])
+        if not 1000 <= value.year <= 9999:  # the DATE range MySQL and MariaDB support
+            raise ValueError(f'expected a date between the years 1000 and 9999, got {raw!r}')
+        return value
 
     def _time(self, f: Field, raw: Any) -> time:
         if not isinstance(raw, str):
@@ -171,15 +179,67 @@ class Parser:
         return parse_id(raw, f'API.INVALID_{f.name.upper()}', f.name)
 
 
+_MISSING = object()
+
+
+def field_input(f: Field, data: dict[str, Any]) -> Any:
+    """A field's value in a body: its column name, MyEMS's alias, or for a reference MyEMS's nested
+    object ({"energy_category": {"id": 1}} for energy_category_id)."""
+    if f.name in data:
+        return data[f.name]
+    if f.alias and f.alias in data:
+        return data[f.alias]
+    if f.type == 'ref':
+        nested = data.get(f.name.removesuffix('_id'))
+        if isinstance(nested, dict) and 'id' in nested:
+            return nested['id']
+    return _MISSING
+
+
+def unwrap(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
+    """Lift MyEMS's grouped keys ({"expression": {"equation": ...}}) to the top level of the body."""
+    for key, members in entity.envelopes:
+        group = data.get(key)
+        if isinstance(group, dict):
+            for member in members:
+                if member in group:
+                    data.setdefault(member, group[member])
+    return data
+
+
 def parse_fields(entity: Entity, data: dict[str, Any], parser: Parser, partial: bool = False) -> dict[str, Any]:
     """Values for every writable field present in `data`; required ones must be there unless partial."""
+    unwrap(entity, data)
     values: dict[str, Any] = {}
     for f in entity.fields:
         if f.read_only:
             continue
-        if f.name not in data:
+        raw = field_input(f, data)
+        if raw is _MISSING:
             if f.required and not partial:
                 raise bad_request(code_for(entity, f), f'{entity.name}.{f.name} is required')
             continue
-        values[f.name] = parser.value(entity, f, data[f.name])
+        values[f.name] = parser.value(entity, f, raw)
     return values
+
+
+def parse_children(entity: Entity, data: dict[str, Any], parser: Parser) -> dict[str, list[dict[str, Any]]]:
+    """Owned child rows given in the body (a tariff's "timeofuse" list); absent keys are left alone."""
+    unwrap(entity, data)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for child in entity.children:
+        if child.key not in data:
+            continue
+        items = data[child.key]
+        if not isinstance(items, list) or len(items) > 10_000:
+            raise bad_request(f'API.INVALID_{child.key.upper()}', f'{entity.name}.{child.key} must be a list')
+        shape = Entity(f'{entity.name}.{child.key}', child.table, child.key, child.fields)
+        rows = []
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise bad_request(
+                    f'API.INVALID_{child.key.upper()}', f'{entity.name}.{child.key}[{position}] must be an object'
+                )
+            rows.append(parse_fields(shape, item, parser))
+        found[child.key] = rows
+    return found

@@ -127,11 +127,17 @@ def table_counts(database: Database) -> dict[str, int]:
 
     A refused request must leave all of them unchanged.
     """
-    tables = sorted({e.table for e in ENTRIES} | {r.table for e in ENTRIES for r in e.relations})
-    union = ' UNION ALL '.join(f"SELECT '{t}', COUNT(*) FROM `{t}`" for t in tables)
-    with database.transaction('system') as cur:
-        cur.execute(union)
-        counts = {name: number for name, number in cur.fetchall()}
+    by_database: dict[str, set[str]] = {}
+    for e in ENTRIES:
+        by_database.setdefault(e.database, set()).update(
+            {e.table, *(r.table for r in e.relations), *(c.table for c in e.children)}
+        )
+    counts: dict[str, int] = {}
+    for key, tables in by_database.items():
+        union = ' UNION ALL '.join(f"SELECT '{t}', COUNT(*) FROM `{t}`" for t in sorted(tables))
+        with database.transaction(key) as cur:
+            cur.execute(union)
+            counts.update({name: number for name, number in cur.fetchall()})
     with database.transaction('user') as cur:
         cur.execute('SELECT COUNT(*) FROM tbl_logs')
         counts['user.tbl_logs'] = cur.fetchone()[0]

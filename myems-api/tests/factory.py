@@ -21,7 +21,7 @@ from typing import Any
 import simplejson
 from falcon import testing
 
-from myems_common.registry import REGISTRY, Entity, Field
+from myems_common.registry import REGISTRY, Child, Entity, Field
 
 ROOT_SPACE_ID = 1
 PREFERRED_TIMEZONE = 'Europe/Berlin'
@@ -129,6 +129,13 @@ def assert_matches(entity: Entity, sent: dict[str, Any], got: dict[str, Any]) ->
         for f in entity.fields
         if f.name in sent and not field_matches(f, sent[f.name], got)
     }
+    for child in entity.children:  # owned rows read back in the order sent
+        if child.key in sent:
+            shape = Entity(child.key, child.table, child.key, child.fields)
+            rows = got.get(child.key)
+            assert isinstance(rows, list) and len(rows) == len(sent[child.key]), (entity.name, child.key, rows)
+            for row_sent, row_got in zip(sent[child.key], rows, strict=True):
+                assert_matches(shape, row_sent, row_got)
     assert not wrong, f'{entity.name}: sent and read back differ: {wrong}'
 
 
@@ -186,7 +193,15 @@ class Factory:
                 data[f.name] = f'{entity.name} {suffix()}'
             else:
                 data[f.name] = plain_value(f, variant, position)
+        for child in entity.children:  # one owned row (a tariff's time-of-use period), varying with variant
+            if child.key not in overrides:
+                data[child.key] = [self.child_row(child, variant)]
+            elif overrides[child.key] is not None:
+                data[child.key] = overrides[child.key]
         return data
+
+    def child_row(self, child: Child, variant: int = 0) -> dict[str, Any]:
+        return {f.name: plain_value(f, variant, position) for position, f in enumerate(child.fields)}
 
     def create(self, entity_name: str, **overrides: Any) -> int:
         return int(self.create_with(entity_name, **overrides)[0])

@@ -29,6 +29,7 @@ from myems_common.registry import ENTRIES, REGISTRY, Entity, Relation
 PUBLIC = frozenset({'/version', '/openapi.json', '/docs', '/users/login'})  # answer without credentials
 VERBS = ('GET', 'POST', 'PUT', 'DELETE')
 ADMIN_STATUS = {'POST': 201, 'PUT': 200, 'DELETE': 204}
+CLONE_COLLIDES = frozenset({'non_working_day'})  # unique per owner: a clone under the same owner is a duplicate
 SIDES = ('a', 'b')
 Headers = dict[str, str]
 
@@ -44,6 +45,7 @@ class Route:
     entity: Entity | None = None  # whose id is in the path (or whose collection it is)
     listed: Entity | None = None  # what a list answer holds
     relation: Relation | None = None
+    owner: Entity | None = None  # Owned routes: whose id is {id_} (the entity's is {cid})
 
 
 @functools.cache
@@ -68,7 +70,13 @@ def classify(template: str, method: str, resource: Any) -> Route:
     relation = getattr(resource, 'relation', None)
     listed = {'Links': REGISTRY[relation.target] if relation else None, 'Owners': getattr(resource, 'owner', None)}
     return Route(
-        template, method, type(resource).__name__, entity, listed.get(type(resource).__name__, entity), relation
+        template,
+        method,
+        type(resource).__name__,
+        entity,
+        listed.get(type(resource).__name__, entity),
+        relation,
+        getattr(resource, 'owner_entity', None),
     )
 
 
@@ -85,6 +93,7 @@ def is_read_only(entity: Entity) -> bool:
 class World:
     ids: dict[str, dict[str, list[int]]] = field(default_factory=lambda: {side: {} for side in SIDES})
     any: dict[str, int] = field(default_factory=dict)  # one row of every entity, for unscoped routes
+    parent: dict[tuple[str, int], int] = field(default_factory=dict)  # owned row -> its owner's id
 
     def add(self, side: str, entity_name: str, id_: int) -> None:
         self.ids[side].setdefault(entity_name, []).append(id_)
@@ -95,6 +104,14 @@ class World:
     def owner(self, entity: Entity, side: str) -> int:
         """A row of `entity` on `side` (scoped entities) or the one row kept for unscoped ones."""
         return self.first(side, entity.name) if entity.visibility == 'scoped' else self.any[entity.name]
+
+    def params(self, route: Route, side: str) -> dict[str, int]:
+        """Path ids of a route aimed at `side`: under an owner, the owner's id and the owned row's."""
+        assert route.entity is not None
+        row = self.owner(route.entity, side)
+        if route.owner is None:
+            return {'id_': row}
+        return {'id_': self.parent[(route.entity.name, row)], 'cid': row}
 
 
 def build_building(factory: Any, world: World, side: str, campus: int) -> None:
@@ -110,6 +127,10 @@ def build_building(factory: Any, world: World, side: str, campus: int) -> None:
         for relation in REGISTRY[name].relations if name != 'space' else ():
             factory.link(name, world.first(side, name), relation.name, world.first(side, relation.target))
     world.add(side, 'meter', factory.create('meter', master_meter_id=world.first(side, 'meter')))
+    for e in ENTRIES:  # scoped rows owned by the building's things (equipment parameters)
+        owner = REGISTRY[e.field(e.owner[0]).ref or ''].name if e.owner else None
+        if e.visibility == 'scoped' and owner in world.ids[side] and e.name not in world.ids[side]:
+            world.add(side, e.name, factory.create(e.name, **{e.owner[0]: world.first(side, owner)}))  # type: ignore[index]
 
 
 def cross_link(factory: Any, world: World) -> None:
@@ -133,6 +154,13 @@ def world(factory: Any) -> World:
             world.any[e.name] = world.first('a', e.name)
         else:
             world.any[e.name] = factory.create(e.name)
+            for relation in e.relations:  # unscoped owners (distribution circuits) link A's things
+                if relation.target in world.ids['a']:
+                    factory.link(e.name, world.any[e.name], relation.name, world.first('a', relation.target))
+    for e in ENTRIES:
+        if e.owner:
+            for id_ in {*world.ids['a'].get(e.name, ()), *world.ids['b'].get(e.name, ()), world.any[e.name]}:
+                world.parent[(e.name, id_)] = factory.read(e.name, id_)[e.owner[0]]
     return world
 
 
@@ -168,9 +196,9 @@ def check_scoped_get(api: Any, helpers: Any, world: World, headers: Headers, rou
     assert route.entity is not None and route.listed is not None
     with_id = '{id_}' in route.template
     for side in SIDES if with_id and route.entity.visibility == 'scoped' else ('a',):
-        path = render(route.template, id_=world.owner(route.entity, side))
+        path = render(route.template, **world.params(route, side))
         result = call(api, helpers, headers, 'GET', path)
-        if 'admin' in (route.entity.visibility, route.listed.visibility):
+        if 'admin' in (route.entity.visibility, route.listed.visibility, getattr(route.owner, 'visibility', '')):
             assert result.status_code == 403, f'GET {path}: {result.status_code}'
         elif side == 'b':
             assert result.status_code == 404, f'GET {path}: {result.status_code} {result.text}'
@@ -182,7 +210,7 @@ def check_scoped_get(api: Any, helpers: Any, world: World, headers: Headers, rou
 def check_no_leak(world: World, route: Route, path: str, answer: Any) -> None:
     """Lists hold exactly A's rows (whole collections) or only A's rows (lists under an item of A)."""
     listed = route.listed
-    if listed is None or listed.visibility != 'scoped' or route.kind in ('Item', 'Export'):
+    if listed is None or listed.visibility != 'scoped' or route.kind in ('Item', 'Export') or '{cid}' in route.template:
         return
     mine = set(world.ids['a'][listed.name])
     shown = ids_of(answer)
@@ -197,9 +225,10 @@ def check_unscoped_get(
 ) -> None:
     """Unscoped callers read everything; administrator-only entities (gateway tokens) need an administrator."""
     assert route.entity is not None
-    expected = 200 if administrator or route.entity.visibility != 'admin' else 403
+    admin_only = 'admin' in (route.entity.visibility, getattr(route.owner, 'visibility', ''))
+    expected = 200 if administrator or not admin_only else 403
     for side in SIDES:
-        path = render(route.template, id_=world.owner(route.entity, side))
+        path = render(route.template, **world.params(route, side))
         result = call(api, helpers, headers, 'GET', path)
         assert result.status_code == expected, f'GET {path}: {result.status_code} {result.text}'
 
@@ -219,6 +248,8 @@ class Case:
         assert self.route.entity is not None
         if is_read_only(self.route.entity):
             return 405
+        if self.route.kind == 'Clone' and self.route.entity.name in CLONE_COLLIDES:
+            return 400  # the copy repeats its owner's unique key (a calendar's date)
         return 201 if self.route.kind in ('Import', 'Clone') else ADMIN_STATUS[self.route.method]
 
 
@@ -231,15 +262,32 @@ def prepare(factory: Any, helpers: Any, route: Route) -> Case:
         return Case(route, {'id_': row['id']}, {'data': row})
     if route.kind == 'Collection':
         return Case(route, {}, {'data': factory.body(e.name)})
+    if route.kind == 'Owned':
+        return prepare_owned(factory, route, e)
     id_ = factory.create(e.name)
     if route.kind == 'Item' and route.method == 'PUT':
         return Case(route, {'id_': id_}, {'data': factory.body(e.name, variant=1)})
     if route.kind == 'Import':
         exported = factory.get(f'/{e.plural}/{id_}/export')
-        return Case(route, {}, {**exported, 'name': f'imported {helpers.suffix()}'})
+        fresh = {f.name: f'imported {helpers.suffix()}' for f in e.fields if f.unique and f.type == 'str'}
+        if e.owner:  # under a new owner: rows may be unique per owner
+            fresh[e.owner[0]] = factory.create(REGISTRY[e.field(e.owner[0]).ref or ''].name)
+        return Case(route, {}, {**exported, 'name': f'imported {helpers.suffix()}', **fresh})
     if route.kind == 'Links' and route.relation is not None:
         return prepare_link(factory, route, id_, route.relation)
     return Case(route, {'id_': id_})  # item DELETE, clone
+
+
+def prepare_owned(factory: Any, route: Route, e: Entity) -> Case:
+    """POST under a new owner; PUT and DELETE of a new row of that owner."""
+    assert route.owner is not None and e.owner is not None
+    owner = factory.create(route.owner.name)
+    if route.method == 'POST':
+        return Case(route, {'id_': owner}, {'data': factory.body(e.name, **{e.owner[0]: owner})})
+    params = {'id_': owner, 'cid': factory.create(e.name, **{e.owner[0]: owner})}
+    if route.method == 'PUT':
+        return Case(route, params, {'data': factory.body(e.name, variant=1, **{e.owner[0]: owner})})
+    return Case(route, params)
 
 
 def prepare_link(factory: Any, route: Route, owner: int, relation: Relation) -> Case:
@@ -257,7 +305,8 @@ def inside_a(world: World, case: Case) -> Case | None:
     e = case.route.entity
     if e is None or 'id_' not in case.params or e.visibility != 'scoped':
         return None
-    return Case(case.route, {**case.params, 'id_': world.first('a', e.name)}, case.body)
+    mine = world.params(case.route, 'a')
+    return Case(case.route, {**case.params, **{k: v for k, v in mine.items() if k in case.params}}, case.body)
 
 
 def entity_routes(api: Any, entity: Entity, get: bool) -> list[Route]:
@@ -275,6 +324,7 @@ KNOWN = {
     'Children': {'GET'},
     'Owners': {'GET'},
     'Tree': {'GET'},
+    'Owned': {'GET', 'POST', 'PUT', 'DELETE'},
 }
 
 
@@ -289,6 +339,7 @@ def test_every_route_is_in_the_matrix(api: Any) -> None:
         wanted |= {('Links', m) for m in KNOWN['Links'] if e.relations} | (
             {('Children', 'GET')} if e.parent_field else set()
         )
+        wanted |= {('Owned', m) for m in KNOWN['Owned']} if e.owner else set()
         assert wanted <= kinds, f'{e.plural} lacks {wanted - kinds}'
         links = {(r.template, r.method) for r in routes if r.entity is e and r.kind == 'Links'}
         assert len(links) == 3 * len(e.relations)
@@ -306,7 +357,7 @@ def test_no_credentials_no_access(
     for route in app_routes(api.app):
         if route.template in PUBLIC:
             continue
-        params = {'id_': world.owner(route.entity, 'a')} if route.entity else {}
+        params = world.params(route, 'a') if route.entity else {}
         result = call(api, helpers, callers[caller], route.method, render(route.template, **params), {'data': {}})
         if caller == 'anonymous' and route.entity is not None:
             ok = result.status_code == 401

@@ -94,7 +94,7 @@ class Rows:
         self.database = database
 
     def ids(self, entity: Entity) -> list[int]:
-        with self.database.transaction('system') as cur:
+        with self.database.transaction(entity.database) as cur:
             cur.execute(f'SELECT `id` FROM `{entity.table}` ORDER BY `id` LIMIT 100')
             return [row[0] for row in cur.fetchall()]
 

@@ -31,9 +31,11 @@ _IDENTIFIER = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 # Errors after which the same statement may succeed on a new connection or a later attempt.
 TRANSIENT_ERRNOS = frozenset(
     {
+        errorcode.CR_CONNECTION_ERROR,  # 2002 can't connect through the socket
         errorcode.CR_CONN_HOST_ERROR,  # 2003 can't connect
         errorcode.CR_SERVER_GONE_ERROR,  # 2006
         errorcode.CR_SERVER_LOST,  # 2013
+        errorcode.CR_SERVER_LOST_EXTENDED,  # 2055
         errorcode.ER_LOCK_DEADLOCK,  # 1213
         errorcode.ER_LOCK_WAIT_TIMEOUT,  # 1205
         errorcode.ER_CON_COUNT_ERROR,  # 1040 too many connections
@@ -45,8 +47,9 @@ TRANSIENT_ERRNOS = frozenset(
 
 def is_transient(exc: BaseException) -> bool:
     """True for errors worth retrying: lost connections, deadlocks, lock waits, a restarting server."""
-    if isinstance(exc, mysql.connector.errors.InterfaceError | mysql.connector.errors.OperationalError):
+    if isinstance(exc, mysql.connector.errors.OperationalError):
         return True
+    # an InterfaceError is transient only when it is about the connection (a bad parameter is not)
     return isinstance(exc, mysql.connector.Error) and getattr(exc, 'errno', None) in TRANSIENT_ERRNOS
 
 

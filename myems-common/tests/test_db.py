@@ -101,3 +101,15 @@ def test_pool_reuses_connections_and_blocks_when_exhausted(settings: Any) -> Non
     with pool.connection(timeout=5) as conn:  # freed slots are lent again
         assert conn.is_connected()
     pool.close()
+
+
+def test_transient_errors_are_told_apart() -> None:
+    import mysql.connector.errors as errors
+
+    from myems_common.db import is_transient
+
+    assert is_transient(errors.OperationalError(msg='gone', errno=2013))
+    assert is_transient(errors.InterfaceError(msg='lost', errno=2055))
+    assert is_transient(errors.DatabaseError(msg='deadlock', errno=1213))
+    assert not is_transient(errors.InterfaceError(msg='Python type X cannot be converted', errno=-1))
+    assert not is_transient(errors.IntegrityError(msg='duplicate', errno=1062))

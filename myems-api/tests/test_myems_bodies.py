@@ -1,0 +1,120 @@
+"""Bodies exactly as MyEMS's own clients send them are accepted and answered in MyEMS's shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from falcon import testing
+
+
+def unique(prefix: str) -> str:
+    return f'{prefix} {uuid.uuid4().hex[:8]}'
+
+
+def test_tariff_with_nested_category_local_validity_and_time_of_use(
+    api: testing.TestClient, admin_headers: dict[str, str], settings: Any
+) -> None:
+    category = api.simulate_post(
+        '/energycategories',
+        headers=admin_headers,
+        json={'data': {'name': unique('Power'), 'unit_of_measure': 'kWh', 'kgce': 0.1229, 'kgco2e': 0.38}},
+    ).json['id']
+    body = {
+        'data': {
+            'name': unique('TOU'),
+            'energy_category': {'id': category},
+            'tariff_type': 'timeofuse',
+            'unit_of_price': 'EUR/kWh',
+            'valid_from': '2025-01-01T00:00:00',
+            'valid_through': '2026-01-01T00:00:00',
+            'timeofuse': [
+                {'start_time_of_day': '00:00:00', 'end_time_of_day': '07:59:59', 'peak_type': 'offpeak', 'price': 0.21},
+                {'start_time_of_day': '08:00:00', 'end_time_of_day': '23:59:59', 'peak_type': 'onpeak', 'price': 0.34},
+            ],
+        }
+    }
+    made = api.simulate_post('/tariffs', headers=admin_headers, json=body)
+    assert made.status_code == 201, made.text
+    got = api.simulate_get(f'/tariffs/{made.json["id"]}', headers=admin_headers).json
+    assert got['energy_category']['id'] == category
+    assert got['valid_from'] == '2025-01-01T00:00:00'  # local at UTC_OFFSET, as MyEMS answers
+    assert [(r['peak_type'], r['start_time_of_day']) for r in got['timeofuse']] == [
+        ('offpeak', '00:00:00'),
+        ('onpeak', '08:00:00'),
+    ]
+    assert [float(r['price']) for r in got['timeofuse']] == [0.21, 0.34]
+    # a PUT with another list replaces the rows; one without the key keeps them
+    body['data']['timeofuse'] = body['data']['timeofuse'][:1]
+    assert api.simulate_put(f'/tariffs/{made.json["id"]}', headers=admin_headers, json=body).status_code == 200
+    assert len(api.simulate_get(f'/tariffs/{made.json["id"]}', headers=admin_headers).json['timeofuse']) == 1
+    del body['data']['timeofuse']
+    assert api.simulate_put(f'/tariffs/{made.json["id"]}', headers=admin_headers, json=body).status_code == 200
+    assert len(api.simulate_get(f'/tariffs/{made.json["id"]}', headers=admin_headers).json['timeofuse']) == 1
+
+
+def test_virtual_meter_with_myems_expression_object(api: testing.TestClient, admin_headers: dict[str, str]) -> None:
+    category = api.simulate_post(
+        '/energycategories',
+        headers=admin_headers,
+        json={'data': {'name': unique('Heat'), 'unit_of_measure': 'kWh', 'kgce': 0.1, 'kgco2e': 0.2}},
+    ).json['id']
+    center = api.simulate_post('/costcenters', headers=admin_headers, json={'data': {'name': unique('CC')}}).json['id']
+    meters = [
+        api.simulate_post(
+            '/meters',
+            headers=admin_headers,
+            json={
+                'data': {
+                    'name': unique('M'),
+                    'energy_category_id': category,
+                    'is_counted': True,
+                    'hourly_low_limit': 0,
+                    'hourly_high_limit': 100,
+                    'cost_center_id': center,
+                }
+            },
+        ).json['id']
+        for _ in range(2)
+    ]
+    body = {
+        'data': {
+            'name': unique('VM'),
+            'energy_category_id': category,
+            'is_counted': False,
+            'cost_center_id': center,
+            'expression': {
+                'equation': 'x1-x2',
+                'variables': [
+                    {'name': 'x1', 'meter_type': 'meter', 'meter_id': meters[0]},
+                    {'name': 'x2', 'meter_type': 'meter', 'meter_id': meters[1]},
+                ],
+            },
+        }
+    }
+    made = api.simulate_post('/virtualmeters', headers=admin_headers, json=body)
+    assert made.status_code == 201, made.text
+    got = api.simulate_get(f'/virtualmeters/{made.json["id"]}', headers=admin_headers).json
+    assert got['expression']['equation'] == 'x1-x2'
+    assert [(v['name'], v['meter_id']) for v in got['expression']['variables']] == [
+        ('x1', meters[0]),
+        ('x2', meters[1]),
+    ]
+    bad = {**body['data'], 'name': unique('VM'), 'expression': {'equation': 'x1', 'variables': [{'name': 'x1'}]}}
+    refused = api.simulate_post('/virtualmeters', headers=admin_headers, json={'data': bad})
+    assert refused.status_code == 400 and 'meter_type' in refused.json['message']
+
+
+def test_child_rows_of_different_shapes_mix(api: testing.TestClient, admin_headers: dict[str, str]) -> None:
+    times = [
+        {'start_time_of_day': '00:00:00', 'end_time_of_day': '06:00:00', 'power_value': 30},
+        {'start_time_of_day': '06:00:00', 'end_time_of_day': '23:59:59', 'description': 'day'},
+    ]
+    made = api.simulate_post(
+        '/controlmodes',
+        headers=admin_headers,
+        json={'data': {'name': unique('Mode'), 'is_active': True, 'times': times}},
+    )
+    assert made.status_code == 201, made.text
+    got = api.simulate_get(f'/controlmodes/{made.json["id"]}', headers=admin_headers).json['times']
+    assert [(t['power_value'], t['description']) for t in got] == [(30, None), (None, 'day')]
