@@ -66,6 +66,9 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
                 if relation.target == entity.name and owner is not entity and path not in paths:
                     app.add_route(path, crud.Owners(entity, services, owner, relation))
                     paths.append(path)
+        for action, _ in entity.actions:  # PUT /rules/{id}/run
+            app.add_route(f'{base}/{{id_}}/{action}', crud.Action(entity, services, action))
+            paths.append(f'{base}/{{id_}}/{action}')
         if entity.owner is not None:  # /workingcalendars/{id}/nonworkingdays[/{cid}]
             owner = REGISTRY[entity.field(entity.owner[0]).ref or '']
             path = f'/{owner.plural}/{{id_}}/{entity.owner[1]}'
@@ -77,7 +80,7 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
             app.add_route(base + '/tree', crud.Tree(entity, services))
             paths.append(base + '/tree')
         if entity.parent_field:
-            child = 'children' if entity.name == 'space' else f'sub{entity.plural}'
+            child = entity.tree_route or ('children' if entity.name == 'space' else f'sub{entity.plural}')
             app.add_route(f'{base}/{{id_}}/{child}', crud.Children(entity, services))
             paths.append(f'{base}/{{id_}}/{child}')
     return paths

@@ -518,3 +518,22 @@ class Owned(EntityResource):
     def on_delete_item(self, req: falcon.Request, resp: falcon.Response, id_: str, cid: str) -> None:
         self.writer(req)
         self.item.on_delete(req, resp, self._owned(req, id_, cid))
+
+
+class Action(EntityResource):
+    """PUT /{plural}/{id}/{action}: set the values the registry names (PUT /rules/{id}/run)."""
+
+    def __init__(self, entity: Entity, services: Services, action: str) -> None:
+        super().__init__(entity, services)
+        self.action = action
+        self.values = dict(dict(entity.actions)[action])
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        identity = self.writer(req)
+        item_id = self.path_id(id_)
+        with self.writing(identity, 'PUT', f'{self.entity.name}.{self.action}', item_id, None) as (cur, note):
+            if store.select_one(cur, self.entity, item_id, lock=True) is None:
+                raise self.missing(item_id)
+            store.update(cur, self.entity, item_id, self.values)
+            note({'after': self.values})
+        resp.media = {'id': item_id}

@@ -387,6 +387,12 @@ def _clone(r: Any, t: str) -> Operation:
     return _op(r, t, 'clone', summary, auth='admin', status=201, response=ref('Created'))
 
 
+def _action(r: Any, t: str) -> Operation:
+    values = ', '.join(f'{k} = {v}' for k, v in r.values.items())
+    summary = f'{r.action.capitalize()} {a_label(r.entity)} (sets {values})'
+    return _op(r, t, r.action, summary, auth='admin', response=ref('Created'))
+
+
 def _links(r: Any, t: str) -> Operation:
     target = REGISTRY[r.relation.target]
     rows = {'type': 'array', 'items': linked_schema(r.relation)}
@@ -465,6 +471,7 @@ CRUD_OPERATIONS: dict[tuple[type, str], Describer] = {
     (crud.Owned, 'POST'): _owned_create,
     (crud.Owned, 'PUT'): _owned_item('PUT'),
     (crud.Owned, 'DELETE'): _owned_item('DELETE'),
+    (crud.Action, 'PUT'): _action,
 }
 
 

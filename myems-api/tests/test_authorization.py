@@ -325,6 +325,7 @@ KNOWN = {
     'Owners': {'GET'},
     'Tree': {'GET'},
     'Owned': {'GET', 'POST', 'PUT', 'DELETE'},
+    'Action': {'PUT'},
 }
 
 
@@ -340,6 +341,7 @@ def test_every_route_is_in_the_matrix(api: Any) -> None:
             {('Children', 'GET')} if e.parent_field else set()
         )
         wanted |= {('Owned', m) for m in KNOWN['Owned']} if e.owner else set()
+        wanted |= {('Action', 'PUT')} if e.actions else set()
         assert wanted <= kinds, f'{e.plural} lacks {wanted - kinds}'
         links = {(r.template, r.method) for r in routes if r.entity is e and r.kind == 'Links'}
         assert len(links) == 3 * len(e.relations)

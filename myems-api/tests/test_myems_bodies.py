@@ -118,3 +118,25 @@ def test_child_rows_of_different_shapes_mix(api: testing.TestClient, admin_heade
     assert made.status_code == 201, made.text
     got = api.simulate_get(f'/controlmodes/{made.json["id"]}', headers=admin_headers).json['times']
     assert [(t['power_value'], t['description']) for t in got] == [(30, None), (None, 'day')]
+
+
+def test_run_actions_set_their_flag(api: testing.TestClient, admin_headers: dict[str, str], database: Any) -> None:
+    body = {'name': unique('Nightly'), 'expression': {'reports': []}, 'is_enabled': True}
+    made = api.simulate_post('/advancedreports', headers=admin_headers, json={'data': body})
+    assert made.status_code == 201, made.text
+    report = made.json['id']
+    assert api.simulate_get(f'/advancedreports/{report}', headers=admin_headers).json['is_run_immediately'] is False
+    assert api.simulate_put(f'/advancedreports/{report}/run', headers=admin_headers).status_code == 200
+    assert api.simulate_get(f'/advancedreports/{report}', headers=admin_headers).json['is_run_immediately'] is True
+    assert api.simulate_put('/advancedreports/999999/run', headers=admin_headers).status_code == 404
+
+
+def test_menus_form_a_tree(api: testing.TestClient, admin_headers: dict[str, str]) -> None:
+    top = api.simulate_post(
+        '/menus', headers=admin_headers, json={'data': {'name': 'Space Data', 'route': '/space', 'is_hidden': False}}
+    ).json['id']
+    child = {'name': 'Energy Category', 'route': '/space/energycategory', 'parent_menu_id': top, 'is_hidden': True}
+    made = api.simulate_post('/menus', headers=admin_headers, json={'data': child})
+    assert made.status_code == 201, made.text
+    children = api.simulate_get(f'/menus/{top}/children', headers=admin_headers).json
+    assert [(m['id'], m['is_hidden']) for m in children] == [(made.json['id'], True)]

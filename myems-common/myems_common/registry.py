@@ -82,6 +82,10 @@ class Entity:
     # MyEMS bodies that group keys in an object: ('expression', ('equation', 'variables')) accepts and
     # answers {"expression": {"equation": ..., "variables": [...]}} beside the flat keys
     envelopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the URL segment listing rows whose parent_field points at a row (default: children / sub{plural})
+    tree_route: str | None = None
+    # PUT /{plural}/{id}/{action} sets these values: ('run', (('is_run_immediately', True),))
+    actions: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if self.visibility not in ('global', 'scoped', 'admin'):
@@ -732,6 +736,7 @@ ENTRIES: tuple[Entity, ...] = (
             flag('is_enabled'),
             flag('is_run_immediately', required=False),
         ),
+        actions=(('run', (('is_run_immediately', True),)),),
         database='fdd',
         visibility='admin',
     ),
@@ -746,6 +751,7 @@ ENTRIES: tuple[Entity, ...] = (
             flag('is_enabled'),
             flag('is_run_immediately', required=False),
         ),
+        actions=(('run', (('is_run_immediately', True),)),),
         database='reporting',
         visibility='admin',
     ),
@@ -767,6 +773,19 @@ ENTRIES: tuple[Entity, ...] = (
             visibility='scoped',
         )
         for owner in ('equipment', 'combined_equipment')
+    ),
+    Entity(
+        'menu',
+        'tbl_menus',
+        'menus',
+        (
+            Field('name', 'str', max_length=255),
+            text('route', required=True),
+            ref('parent_menu_id', 'menu', required=False),
+            flag('is_hidden'),
+        ),
+        parent_field='parent_menu_id',
+        tree_route='children',
     ),
 )
 
