@@ -140,3 +140,37 @@ def test_menus_form_a_tree(api: testing.TestClient, admin_headers: dict[str, str
     assert made.status_code == 201, made.text
     children = api.simulate_get(f'/menus/{top}/children', headers=admin_headers).json
     assert [(m['id'], m['is_hidden']) for m in children] == [(made.json['id'], True)]
+
+
+def test_point_limits_and_set_values(api: testing.TestClient, admin_headers: dict[str, str], database: Any) -> None:
+    gateway = api.simulate_post('/gateways', headers=admin_headers, json={'data': {'name': unique('GW')}}).json['id']
+    source = api.simulate_post(
+        '/datasources',
+        headers=admin_headers,
+        json={'data': {'name': unique('DS'), 'gateway_id': gateway, 'protocol': 'modbus-tcp',
+                       'connection': {'host': '127.0.0.1', 'port': 502}}},
+    ).json['id']  # fmt: skip
+    point = {'name': unique('P'), 'data_source_id': source, 'object_type': 'ANALOG_VALUE', 'units': 'kW',
+             'high_limit': 100, 'low_limit': 0, 'ratio': 1, 'offset_constant': 0, 'is_trend': True,
+             'is_virtual': False, 'address': {'slave_id': 1, 'function_code': 3, 'offset': 0}}  # fmt: skip
+    made = api.simulate_post('/points', headers=admin_headers, json={'data': point})
+    assert made.status_code == 201, made.text
+    pid = made.json['id']
+    limits = {'data': {'high_limit': 50, 'low_limit': 5, 'higher_limit': 60, 'lower_limit': None}}
+    assert api.simulate_put(f'/pointlimits/{pid}', headers=admin_headers, json=limits).status_code == 200
+    got = api.simulate_get(f'/points/{pid}', headers=admin_headers).json
+    assert (got['high_limit'], got['low_limit'], got['higher_limit']) == (50, 5, 60)
+    upside_down = {'data': {'high_limit': 1, 'low_limit': 5}}
+    assert api.simulate_put(f'/pointlimits/{pid}', headers=admin_headers, json=upside_down).status_code == 400
+    assert (
+        api.simulate_put(f'/pointsetvalues/{pid}', headers=admin_headers, json={'data': {'set_value': 42}}).status_code
+        == 200
+    )
+    outside = api.simulate_put(f'/pointsetvalues/{pid}', headers=admin_headers, json={'data': {'set_value': 51}})
+    assert outside.status_code == 400 and outside.json['description'] == 'API.SET_VALUE_OUT_OF_RANGE'
+    rows = database.fetch_all('system', 'SELECT set_value FROM tbl_points_set_values WHERE point_id = %s', (pid,))
+    assert [float(v) for (v,) in rows] == [42.0]
+    assert (
+        api.simulate_put('/pointsetvalues/99999999', headers=admin_headers, json={'data': {'set_value': 1}}).status_code
+        == 404
+    )
