@@ -97,6 +97,22 @@ class EntityResource:
                     value = (value + offset).strftime('%Y-%m-%dT%H:%M:%S')
                 row[f.alias] = value
 
+    def create(self, req: falcon.Request, resp: falcon.Response, forced: dict[str, Any]) -> None:
+        """POST: a new row (and its child rows) from the body, `forced` values taking precedence."""
+        identity = self.writer(req)
+        media = req.get_media()
+        data = {**body_data(media), **forced}
+        values = parse_fields(self.entity, data, self.services.parser)
+        children = parse_children(self.entity, data, self.services.parser)
+        with self.writing(identity, 'POST', self.entity.name, None, media) as (cur, note):
+            self.check_values(cur, values)
+            new_id = store.insert(cur, self.entity, values)
+            self.save_children(cur, new_id, children)
+            note({'id': new_id, 'after': values})
+        resp.status = falcon.HTTP_201
+        resp.location = f'/{self.entity.plural}/{new_id}'
+        resp.media = {'id': new_id}
+
     def save_children(self, cur: Any, owner_id: int, children: dict[str, list[dict[str, Any]]]) -> None:
         for child in self.entity.children:
             if child.key in children:
@@ -153,19 +169,7 @@ class Collection(EntityResource):
             resp.media = self.shaped(cur, rows, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        identity = self.writer(req)
-        media = req.get_media()
-        data = body_data(media)
-        values = parse_fields(self.entity, data, self.services.parser)
-        children = parse_children(self.entity, data, self.services.parser)
-        with self.writing(identity, 'POST', self.entity.name, None, media) as (cur, note):
-            self.check_values(cur, values)
-            new_id = store.insert(cur, self.entity, values)
-            self.save_children(cur, new_id, children)
-            note({'id': new_id, 'after': values})
-        resp.status = falcon.HTTP_201
-        resp.location = f'/{self.entity.plural}/{new_id}'
-        resp.media = {'id': new_id}
+        self.create(req, resp, {})
 
 
 class Item(EntityResource):
@@ -481,19 +485,7 @@ class Owned(EntityResource):
             resp.media = self.shaped(cur, rows, scope)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
-        identity = self.writer(req)
-        media = req.get_media()
-        data = {**body_data(media), self.field.name: self.path_id(id_, self.owner_entity)}
-        values = parse_fields(self.entity, data, self.services.parser)
-        children = parse_children(self.entity, data, self.services.parser)
-        with self.writing(identity, 'POST', self.entity.name, None, media) as (cur, note):
-            self.check_values(cur, values)
-            new_id = store.insert(cur, self.entity, values)
-            self.save_children(cur, new_id, children)
-            note({'id': new_id, 'after': values})
-        resp.status = falcon.HTTP_201
-        resp.location = f'/{self.entity.plural}/{new_id}'
-        resp.media = {'id': new_id}
+        self.create(req, resp, {self.field.name: self.path_id(id_, self.owner_entity)})
 
     def _owned(self, req: falcon.Request, id_: str, cid: str) -> str:
         """The child's id, once it is known to belong to the owner in the path."""
