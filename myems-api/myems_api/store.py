@@ -13,6 +13,7 @@ from typing import Any
 
 from myems_common.db import quote_identifier as q
 from myems_common.registry import ENTRIES, REGISTRY, Child, Entity, Relation
+from myems_common.timeutil import utc_now
 
 Row = dict[str, Any]
 
@@ -71,9 +72,11 @@ def name_taken(cur: Any, entity: Entity, name: str, except_id: int | None = None
 
 def insert(cur: Any, entity: Entity, values: Row) -> int:
     values = dict(values)
-    for f in entity.fields:  # server-made uuids: the row's uuid, a gateway's token
+    for f in entity.fields:  # server-made values: uuids (a row's uuid, a gateway's token), creation times
         if f.type == 'uuid' and f.read_only and not values.get(f.name):
             values[f.name] = str(uuidlib.uuid4())
+        elif f.default == 'now' and values.get(f.name) is None:
+            values[f.name] = utc_now()
     names = list(values)
     cur.execute(
         f'INSERT INTO {q(entity.table)} ({", ".join(q(n) for n in names)}) VALUES ({", ".join(["%s"] * len(names))})',
