@@ -68,7 +68,8 @@ def account_lookups(data: dict[str, Any]) -> list[tuple[str, str]]:
 def find_login(cur: Any, lookups: list[tuple[str, str]]) -> dict[str, Any] | None:
     names = [c.strip() for c in LOGIN_COLUMNS.split(',')]
     for column, value in lookups:  # columns come from account_lookups, never from the request
-        cur.execute(f'SELECT {LOGIN_COLUMNS} FROM tbl_users WHERE `{column}` = %s FOR UPDATE', (value,))
+        # no row lock: the slow password check must not serialise sign-ins; counters are updated atomically
+        cur.execute(f'SELECT {LOGIN_COLUMNS} FROM tbl_users WHERE `{column}` = %s', (value,))
         row = cur.fetchone()
         if row is not None:
             return dict(zip(names, row, strict=True))
@@ -108,14 +109,15 @@ class Login:
 
     def _failed(self, cur: Any, user: dict[str, Any], now: Any) -> ApiError:
         settings = self.services.settings
-        last = user['last_failed_login_datetime_utc']
-        window = timedelta(minutes=settings.lockout_minutes)
-        stale = last is None or (settings.lockout_minutes > 0 and now >= last + window)
-        count = 1 if stale else user['failed_login_count'] + 1  # failures older than the window are forgotten
-        cur.execute(
-            'UPDATE tbl_users SET failed_login_count = %s, last_failed_login_datetime_utc = %s WHERE id = %s',
-            (count, now, user['id']),
+        minutes = settings.lockout_minutes
+        cur.execute(  # one atomic step, so concurrent failures all count; failures older than the window reset it
+            'UPDATE tbl_users SET failed_login_count = IF(last_failed_login_datetime_utc IS NULL'
+            ' OR (%s > 0 AND last_failed_login_datetime_utc <= %s), 1, failed_login_count + 1),'
+            ' last_failed_login_datetime_utc = %s WHERE id = %s',
+            (minutes, now - timedelta(minutes=minutes), now, user['id']),
         )
+        cur.execute('SELECT failed_login_count FROM tbl_users WHERE id = %s', (user['id'],))
+        count = int(cur.fetchone()[0])
         change: dict[str, Any] = {'failed_login_count': count}
         if count >= settings.maximum_failed_login_count:
             change['locked'] = True

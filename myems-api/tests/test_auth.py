@@ -313,3 +313,18 @@ def test_audit_rows_for_sign_in_and_passwords_hold_no_secret(
         assert person['password'] not in text and 'Audited secret 9' not in text and body['token'] not in text
     reset_body = next(r[2] for r in rows if r[1] == 'ResetPassword')
     assert '***' in reset_body and person['name'] in reset_body
+
+
+def test_concurrent_failures_are_all_counted(api: Any, make_user: Any, database: Any) -> None:
+    """Sign-ins are not serialised by a row lock, so the failure counter is updated atomically."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = make_user('racer')
+    body = {'data': {'account': user['name'], 'password': 'wrong password!'}}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: api.simulate_put('/users/login', json=body), range(6)))
+    wrong = sum(1 for r in results if r.json['description'] == 'API.INVALID_PASSWORD')
+    locked = sum(1 for r in results if r.json['description'] == 'API.USER_ACCOUNT_HAS_BEEN_LOCKED')
+    assert wrong + locked == 6 and wrong >= 3
+    stored = database.fetch_one('user', 'SELECT failed_login_count FROM tbl_users WHERE id = %s', (user['id'],))
+    assert stored[0] == wrong
