@@ -42,7 +42,7 @@ class Version:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         from myems_api import __version__
 
-        resp.media = {'version': __version__, 'release-date': '2026-11-26', 'website': 'https://myems.io'}
+        resp.media = {'version': __version__, 'release-date': '2026-11-26', 'documentation': '/docs'}
 
 
 def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
