@@ -13,6 +13,7 @@ import simplejson
 from myems_api import crud, errors
 from myems_api.context import Services
 from myems_api.discovery import add_discovery_routes
+from myems_api.inbox import add_inbox_routes
 from myems_api.points import add_point_routes
 from myems_api.users import add_user_routes
 from myems_api.validate import load_json
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     add_entity_routes(app, services)
     add_user_routes(app, services)
     add_point_routes(app, services)
+    add_inbox_routes(app, services)
     add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app
 
