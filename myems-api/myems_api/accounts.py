@@ -16,6 +16,7 @@ import falcon
 from myems_api.auth import Identity, require_writer
 from myems_api.context import Services, to_json
 from myems_api.errors import ApiError, bad_request
+from myems_api.store import taken
 from myems_common.passwords import hash_password, salt_of
 from myems_common.timeutil import utc_now
 
@@ -202,19 +203,6 @@ def end_sessions(cur: Any, user_uuid: str, keep_token_hash: str | None = None) -
     else:
         cur.execute('DELETE FROM tbl_sessions WHERE user_uuid = %s AND token <> %s', (user_uuid, keep_token_hash))
     return int(cur.rowcount)
-
-
-def taken(cur: Any, table: str, column: str, value: Any, except_id: int | None = None) -> bool:
-    """True if `value` is already used in `table.column` (tables and columns come from code)."""
-    if value is None:
-        return False
-    sql = f'SELECT 1 FROM `{table}` WHERE `{column}` = %s'
-    args: list[Any] = [value]
-    if except_id is not None:
-        sql += ' AND id <> %s'
-        args.append(except_id)
-    cur.execute(sql + ' LIMIT 1', args)
-    return cur.fetchone() is not None
 
 
 def check_unique(cur: Any, values: dict[str, Any], tables: tuple[str, ...], except_id: int | None = None) -> None:

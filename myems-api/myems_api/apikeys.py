@@ -11,7 +11,7 @@ from typing import Any
 
 import falcon
 
-from myems_api import accounts
+from myems_api import accounts, store
 from myems_api.auth import new_token, token_hash
 from myems_api.context import Services
 from myems_api.errors import bad_request, not_found
@@ -40,7 +40,7 @@ def key_values(services: Services, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_name(cur: Any, name: str, except_id: int | None = None) -> None:
-    if accounts.taken(cur, 'tbl_api_keys', 'name', name, except_id):
+    if store.taken(cur, 'tbl_api_keys', 'name', name, except_id):
         raise bad_request('API.API_KEY_NAME_IS_ALREADY_IN_USE', f'an API key named {name!r} already exists')
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import falcon
 
-from myems_api import accounts
+from myems_api import accounts, store
 from myems_api.context import Services
 from myems_api.errors import bad_request, not_found
 from myems_api.validate import body_data, parse_id
@@ -66,7 +66,7 @@ def load(cur: Any, privilege_id: int, lock: bool = False) -> dict[str, Any]:
 
 
 def check_name(cur: Any, name: str, except_id: int | None = None) -> None:
-    if accounts.taken(cur, 'tbl_privileges', 'name', name, except_id):
+    if store.taken(cur, 'tbl_privileges', 'name', name, except_id):
         raise bad_request('API.PRIVILEGE_NAME_IS_ALREADY_IN_USE', f'a privilege named {name!r} already exists')
 
 

@@ -55,15 +55,21 @@ def exists(cur: Any, entity: Entity, id_: int) -> bool:
     return cur.fetchone() is not None
 
 
-def value_taken(cur: Any, entity: Entity, column: str, value: Any, except_id: int | None = None) -> bool:
-    """True if another row already holds `value` in the unique `column`."""
-    sql = f'SELECT `id` FROM {q(entity.table)} WHERE {q(column)} = %s'
+def taken(cur: Any, table: str, column: str, value: Any, except_id: int | None = None) -> bool:
+    """True if another row of `table` already holds `value` in the unique `column` (names come from code)."""
+    if value is None:
+        return False
+    sql = f'SELECT `id` FROM {q(table)} WHERE {q(column)} = %s'
     args: list[Any] = [value]
     if except_id is not None:
         sql += ' AND `id` <> %s'
         args.append(except_id)
     cur.execute(sql + ' LIMIT 1', args)
     return cur.fetchone() is not None
+
+
+def value_taken(cur: Any, entity: Entity, column: str, value: Any, except_id: int | None = None) -> bool:
+    return taken(cur, entity.table, column, value, except_id)
 
 
 def name_taken(cur: Any, entity: Entity, name: str, except_id: int | None = None) -> bool:

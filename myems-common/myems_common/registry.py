@@ -181,6 +181,16 @@ METER_FIELDS = (
     ref('cost_center_id', 'cost_center'),
     ref('energy_item_id', 'energy_item', required=False),
 )
+EQUIPMENT_FIELDS = (  # equipments and combined equipments share their columns
+    name(),
+    uuid(),
+    flag('is_input_counted'),
+    flag('is_output_counted'),
+    ref('cost_center_id', 'cost_center'),
+    ref('svg_id', 'svg', required=False),
+    text('camera_url', max_length=1000),
+    description(),
+)
 PEAK_TYPES = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')
 OBJECT_TYPES = ('ENERGY_VALUE', 'ANALOG_VALUE', 'DIGITAL_VALUE', 'TEXT_VALUE')
 
@@ -421,16 +431,7 @@ ENTRIES: tuple[Entity, ...] = (
         'equipment',
         'tbl_equipments',
         'equipments',
-        (
-            name(),
-            uuid(),
-            flag('is_input_counted'),
-            flag('is_output_counted'),
-            ref('cost_center_id', 'cost_center'),
-            ref('svg_id', 'svg', required=False),
-            text('camera_url', max_length=1000),
-            description(),
-        ),
+        (*EQUIPMENT_FIELDS,),
         relations=_links(
             'equipment', 'equipments', ('meters', 'virtual_meters', 'offline_meters', 'commands'), IS_OUTPUT
         ),
@@ -441,16 +442,7 @@ ENTRIES: tuple[Entity, ...] = (
         'combined_equipment',
         'tbl_combined_equipments',
         'combinedequipments',
-        (
-            name(),
-            uuid(),
-            flag('is_input_counted'),
-            flag('is_output_counted'),
-            ref('cost_center_id', 'cost_center'),
-            ref('svg_id', 'svg', required=False),
-            text('camera_url', max_length=1000),
-            description(),
-        ),
+        (*EQUIPMENT_FIELDS,),
         relations=_links(
             'combined_equipment',
             'combined_equipments',
