@@ -11,10 +11,13 @@ import falcon.media
 import simplejson
 
 from myems_api import crud, errors
+from myems_api.commands import add_command_routes
 from myems_api.context import Services
 from myems_api.discovery import add_discovery_routes
 from myems_api.inbox import add_inbox_routes
 from myems_api.points import add_point_routes
+from myems_api.sourcepoints import add_source_point_routes
+from myems_api.spacecategories import add_space_category_routes
 from myems_api.users import add_user_routes
 from myems_api.validate import load_json
 from myems_common.config import Settings, load_settings
@@ -110,6 +113,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     add_entity_routes(app, services)
     add_user_routes(app, services)
     add_point_routes(app, services)
+    add_source_point_routes(app, services)
+    add_command_routes(app, services)
+    add_space_category_routes(app, services)
     add_inbox_routes(app, services)
     add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app

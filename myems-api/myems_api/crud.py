@@ -248,6 +248,8 @@ class Links(EntityResource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
         scope = self.reader(req)
+        if not scope.allows_entity(self.target.name):
+            raise ApiError(403, 'API.FORBIDDEN', f'{self.target.plural} are visible to administrators only')
         with self.services.transaction(self.entity.database) as cur:
             owner = self.path_id(id_)
             self.load_visible(cur, scope, owner)

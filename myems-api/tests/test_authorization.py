@@ -74,7 +74,7 @@ def classify(template: str, method: str, resource: Any) -> Route:
         method,
         type(resource).__name__,
         entity,
-        listed.get(type(resource).__name__, entity),
+        listed.get(type(resource).__name__, getattr(resource, 'listed', entity)),
         relation,
         getattr(resource, 'owner_entity', None),
     )
@@ -120,8 +120,10 @@ def build_building(factory: Any, world: World, side: str, campus: int) -> None:
     building = factory.create('space', parent_space_id=campus)
     world.add(side, 'space', building)
     world.add(side, 'space', factory.create('space', parent_space_id=building))
+    world.add(side, 'data_source', factory.create('data_source'))  # the building's point reads from it
     for relation in space.relations:
-        world.add(side, relation.target, factory.create(relation.target))
+        source = {'data_source_id': world.first(side, 'data_source')} if relation.target == 'point' else {}
+        world.add(side, relation.target, factory.create(relation.target, **source))
         factory.link('space', building, relation.name, world.first(side, relation.target))
     for name in list(world.ids[side]):
         for relation in REGISTRY[name].relations if name != 'space' else ():
@@ -225,7 +227,11 @@ def check_unscoped_get(
 ) -> None:
     """Unscoped callers read everything; administrator-only entities (gateway tokens) need an administrator."""
     assert route.entity is not None
-    admin_only = 'admin' in (route.entity.visibility, getattr(route.owner, 'visibility', ''))
+    admin_only = 'admin' in (
+        route.entity.visibility,
+        getattr(route.owner, 'visibility', ''),
+        getattr(route.listed, 'visibility', ''),
+    )
     expected = 200 if administrator or not admin_only else 403
     for side in SIDES:
         path = render(route.template, **world.params(route, side))
@@ -326,6 +332,9 @@ KNOWN = {
     'Tree': {'GET'},
     'Owned': {'GET', 'POST', 'PUT', 'DELETE'},
     'Action': {'PUT'},
+    'SourcePoints': {'GET'},
+    'CommandSend': {'PUT'},
+    'TreeMeterCategories': {'GET'},
 }
 
 

@@ -162,6 +162,7 @@ def _links(owner: str, table_stem: str, names: tuple[str, ...], extra: tuple[Fie
         'commands': 'command',
         'distribution_systems': 'distribution_system',
         'energy_flow_diagrams': 'energy_flow_diagram',
+        'data_sources': 'data_source',
     }
     meter_like = {'meters', 'virtual_meters', 'offline_meters'}
     return tuple(
@@ -280,6 +281,12 @@ ENTRIES: tuple[Entity, ...] = (
             description(),
         ),
         visibility='admin',
+    ),
+    Entity(
+        'protocol',
+        'tbl_protocols',
+        'protocols',
+        (Field('name', 'str', max_length=255), Field('code', 'str', unique=True, max_length=64)),
     ),
     Entity(
         'data_source',
@@ -433,7 +440,10 @@ ENTRIES: tuple[Entity, ...] = (
         'equipments',
         (*EQUIPMENT_FIELDS,),
         relations=_links(
-            'equipment', 'equipments', ('meters', 'virtual_meters', 'offline_meters', 'commands'), IS_OUTPUT
+            'equipment',
+            'equipments',
+            ('meters', 'virtual_meters', 'offline_meters', 'commands', 'data_sources'),
+            IS_OUTPUT,
         ),
         series=_io('equipment'),
         visibility='scoped',
@@ -446,7 +456,7 @@ ENTRIES: tuple[Entity, ...] = (
         relations=_links(
             'combined_equipment',
             'combined_equipments',
-            ('equipments', 'meters', 'virtual_meters', 'offline_meters', 'commands'),
+            ('equipments', 'meters', 'virtual_meters', 'offline_meters', 'commands', 'data_sources'),
             IS_OUTPUT,
         ),
         series=_io('combined_equipment'),
