@@ -24,6 +24,8 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	  bash $(STACK) service demo api --wait-http http://127.0.0.1:$(API_PORT)/version -- \
 	    $(VENV)/bin/gunicorn --bind 127.0.0.1:$(API_PORT) --workers $(API_WORKERS) --worker-class gthread --threads 8 \
 	    'myems_api.app:application' && \
+	  bash $(STACK) service demo mqtt-publisher -- $(PY) -m myems_demo.mqtt_publisher && \
+	  bash $(STACK) service demo mqtt -- $(PY) -m myems_mqtt && \
 	  MYEMS_API_PORT=$(API_PORT) $(PY) -m myems_demo.summary
 
 test: install ## run every test (starts its own test stack on ports 3307/6380/1884)
