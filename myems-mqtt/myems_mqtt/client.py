@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from myems_mqtt.addresses import PointSpec
 from myems_mqtt.plan import BrokerPlan
@@ -40,7 +41,7 @@ class BrokerClient:
         self._stale: set[str] = set()
         self._stopping = False
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
+            CallbackAPIVersion.VERSION2,
             client_id=self.broker.client_id,
             clean_session=False,
             protocol=mqtt.MQTTv311,
@@ -118,6 +119,9 @@ class BrokerClient:
         try:
             routes = self._routes.get(message.topic, ())
             self.handler(message.topic, message.payload, routes)
+            if not routes and message.topic not in self.topics():
+                # left in the broker's session by an earlier run or configuration: stop receiving it
+                self._unsubscribe([message.topic])
         except Exception:  # a bug in handling one message must not stop the network thread
             log.exception('handling a message on topic %r failed', message.topic)
 

@@ -33,6 +33,7 @@ RELOAD_SECONDS = 30.0
 LAST_SEEN_SECONDS = 15.0
 RETRY_MAX_SECONDS = 30.0
 REJECT_LOG_SECONDS = 60.0
+SUMMARY_SECONDS = 300.0
 
 
 class MqttDaemon:
@@ -74,6 +75,8 @@ class MqttDaemon:
             log.warning('GATEWAY_TOKEN is empty: gateway %d is matched by its id alone', gateway)
         self.writer.start()
         next_reload = next_seen = 0.0
+        next_summary = time.monotonic() + SUMMARY_SECONDS
+        counted = (0, 0)
         failures = 0
         try:
             while not self.stop_event.is_set():
@@ -89,6 +92,9 @@ class MqttDaemon:
                 if now >= next_seen:
                     self.flush_last_seen()
                     next_seen = now + self.last_seen_seconds
+                if now >= next_summary:
+                    counted = self._summary(counted)
+                    next_summary = now + SUMMARY_SECONDS
                 self.stop_event.wait(min(0.5, max(0.05, min(next_reload, next_seen) - time.monotonic())))
         finally:
             self._shutdown()
@@ -103,6 +109,16 @@ class MqttDaemon:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    def _summary(self, before: tuple[int, int]) -> tuple[int, int]:
+        accepted, rejected = totals = self.stats.totals()
+        writer = self.writer.stats()
+        log.info(
+            'last %.0f s: %d readings accepted, %d payloads rejected; writer: %d written, %d queued, %d spooled',
+            SUMMARY_SECONDS, accepted - before[0], rejected - before[1], writer.written, writer.queued,
+            writer.spool_readings,
+        )  # fmt: skip
+        return totals
 
     def _shutdown(self) -> None:
         log.info('stopping: disconnecting %d broker clients', len(self.clients))

@@ -21,7 +21,7 @@ from myems_mqtt.jsonpath import PathError, extract
 
 MAX_FUTURE = timedelta(minutes=15)
 EARLIEST = datetime(2000, 1, 1)
-MILLISECONDS_FROM = Decimal(10) ** 11
+MILLISECONDS_FROM = Decimal('1e11')
 MAX_PAYLOAD_BYTES = 64 * 1024
 _NUMBER = re.compile(r'^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$')
 _EPOCH = datetime(1970, 1, 1)
@@ -69,9 +69,10 @@ def to_number(value: Any, object_type: str) -> Decimal | int:
     return number
 
 
-def _from_epoch(seconds: Decimal | int) -> datetime:
+def _from_epoch(number: Decimal | int) -> datetime:
+    seconds = Decimal(number)
     if abs(seconds) >= MILLISECONDS_FROM:
-        seconds = Decimal(seconds) / 1000
+        seconds /= 1000
     try:
         return _EPOCH + timedelta(seconds=int(seconds))  # int() truncates; pre-2000 times are refused later
     except (OverflowError, ValueError, ArithmeticError):

@@ -194,3 +194,23 @@ def test_a_daemon_started_while_the_database_is_down_waits_for_it(
     wait_until(lambda: all(c.connected.is_set() for c in daemon.clients.values()), what='the broker')
     publisher.send(f'{site.prefix}/late-db', {'value': 9, 'ts': iso(NOW)})
     wait_until(lambda: site.values(point), what='the reading')
+
+
+def test_a_subscription_left_in_the_session_by_an_earlier_run_is_dropped(
+    site: Any, start_daemon: Any, publisher: Any, wait_until: Any
+):
+    source = site.source()
+    gone = site.point(source, address('gone'))
+    kept = site.point(source, address('kept'))
+    daemon = start_daemon()
+    daemon.stop()
+    with site.db.transaction('system') as cur:
+        cur.execute('DELETE FROM tbl_points WHERE id = %s', (gone,))
+    publisher.send(f'{site.prefix}/gone', {'value': 1, 'ts': iso(NOW)})  # queued in the session
+    daemon = start_daemon()
+    wait_until(lambda: daemon.stats.unrouted[f'{site.prefix}/gone'] == 1, what='the queued message')
+    publisher.send(f'{site.prefix}/gone', {'value': 2, 'ts': iso(NOW)})
+    publisher.send(f'{site.prefix}/kept', {'value': 3, 'ts': iso(NOW)})
+    wait_until(lambda: site.values(kept), what='the reading on the kept topic')
+    assert daemon.stats.unrouted[f'{site.prefix}/gone'] == 1
+    assert site.values(gone) == []

@@ -118,9 +118,10 @@ def stored_counters(database: Database, stop: threading.Event) -> dict[int, Resu
 def connect(settings: Settings, stop: threading.Event) -> Any:
     """A paho client that reconnects by itself; returns once connected (or when told to stop)."""
     import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
 
     connected = threading.Event()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id='myems-demo-water-publisher')
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id='myems-demo-water-publisher')
     client.on_connect = lambda c, u, flags, reason, props: None if reason.is_failure else connected.set()
     if settings.mqtt_username:
         client.username_pw_set(settings.mqtt_username, settings.mqtt_password or None)
