@@ -2,9 +2,11 @@
 
 The connection is opened for the cycle and closed after it, so an edited host or port, a restarted device
 or a half-open socket never outlives one cycle. Each request's readings carry the time its response
-arrived. A timeout aborts the cycle (a hung device would otherwise cost one timeout per request); a Modbus
-exception answer to a merged request is retried as one request per point, and remembered, so one missing
-register does not hide its neighbours.
+arrived. A timeout aborts the cycle (a hung device would otherwise cost one timeout per request) and marks
+the slave that timed out as suspect: suspect slaves are read after all the others from then on (and take
+turns), so one dead meter behind a gateway costs at most one timeout per cycle and never hides the others. A
+Modbus exception answer to a merged request is retried as one request per point, and remembered, so one
+missing register does not hide its neighbours.
 
 modbus-tk's ``execute`` takes a lock shared by every master in the process; ``threadsafe=False`` turns it
 off (each master here is used by one thread only), otherwise one hung device would stall all the others.
@@ -46,6 +48,22 @@ class SourceMemory:
     """What a source's cycles learn: merged requests that the device refuses are split from then on."""
 
     split: set[tuple[int, int, int, int]] = field(default_factory=set)
+    suspects: list[int] = field(default_factory=list)  # slaves that timed out, the next to try first
+
+    def order(self, requests: tuple[Request, ...]) -> list[Request]:
+        if not self.suspects:
+            return list(requests)
+        rank = {slave: n for n, slave in enumerate(self.suspects)}
+        return sorted(requests, key=lambda r: rank.get(r.slave_id, -1))  # stable: others keep their order
+
+    def timed_out(self, slave_id: int) -> None:
+        if slave_id in self.suspects:
+            self.suspects.remove(slave_id)
+        self.suspects.append(slave_id)
+
+    def answered(self, slave_id: int) -> None:
+        if slave_id in self.suspects:
+            self.suspects.remove(slave_id)
 
 
 def _key(r: Request) -> tuple[int, int, int, int]:
@@ -100,7 +118,8 @@ def poll_source(
         return Outcome(DOWN, error=f'cannot connect to {source.endpoint}: {exc}')
     outcome = Outcome(FAILED)
     points = {p.id: p for p in source.points}
-    pending = list(source.requests)
+    pending = memory.order(source.requests)
+    request = None
     try:
         while pending:
             request = pending.pop(0)
@@ -109,7 +128,9 @@ def poll_source(
                 continue
             try:
                 values = _execute(master, request)
+                memory.answered(request.slave_id)
             except ModbusError as exc:
+                memory.answered(request.slave_id)
                 if len(request.members) > 1:
                     memory.split.add(_key(request))
                     pending[:0] = single_requests(request)
@@ -120,7 +141,9 @@ def poll_source(
             outcome.reads += 1
             _readings(request, values, points, outcome)
     except TimeoutError:  # socket.timeout is TimeoutError
-        outcome.status, outcome.error = TIMEOUT, f'{source.endpoint} did not answer within {timeout} s'
+        slave = request.slave_id if request is not None else 0
+        memory.timed_out(slave)
+        outcome.status, outcome.error = TIMEOUT, f'{source.endpoint} slave {slave} did not answer within {timeout} s'
     except Exception as exc:  # noqa: BLE001 - a broken connection or a garbled answer ends this cycle only
         outcome.error = f'reading {source.endpoint} failed: {type(exc).__name__}: {exc}'
     finally:

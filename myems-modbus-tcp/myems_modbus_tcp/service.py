@@ -53,6 +53,7 @@ class SourceState:
     due: float
     running: bool = False
     failures: int = 0
+    retry_delay: float = 0.0
     status: str = ''
     memory: SourceMemory = field(default_factory=SourceMemory)
     point_errors: dict[int, str] = field(default_factory=dict)
@@ -202,11 +203,11 @@ class Acquisition:
             interval = state.config.interval
             if outcome.status == DOWN:
                 state.failures += 1
-                delay = max(interval, min(interval * 2 ** (state.failures - 1), self.options.max_backoff))
+                state.retry_delay = max(interval, min(interval * 2 ** (state.failures - 1), self.options.max_backoff))
+                state.due = now + state.retry_delay
             else:
-                state.failures = 0
-                delay = interval
-            state.due = max(state.due + interval, now) if outcome.status != DOWN else now + delay
+                state.failures, state.retry_delay = 0, 0.0
+                state.due = max(state.due + interval, now)
 
     @staticmethod
     def _log_status(state: SourceState, outcome: Outcome) -> None:
@@ -229,10 +230,10 @@ class Acquisition:
         for point_id, reason in outcome.point_errors.items():
             if state.point_errors.get(point_id) != reason:
                 log.warning('point %d (%s): %s', point_id, names.get(point_id, '?'), reason)
-        if outcome.status == OK:
-            for point_id in set(state.point_errors) - set(outcome.point_errors):
-                log.info('point %d (%s): reading again', point_id, names.get(point_id, '?'))
-            state.point_errors = dict(outcome.point_errors)
+                state.point_errors[point_id] = reason
+        for point_id in {r.point_id for r in outcome.readings} & set(state.point_errors):
+            log.info('point %d (%s): reading again', point_id, names.get(point_id, '?'))
+            del state.point_errors[point_id]
 
     # --------------------------------------------------------------------------------------- last seen
     def flush_last_seen(self) -> None:

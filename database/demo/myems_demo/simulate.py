@@ -301,6 +301,9 @@ class _Counter:
         return self.at(k, min(offset - k * SLOT_SECONDS, SLOT_SECONDS))
 
 
+Counter = _Counter  # the live device simulator (devices.py) advances counters with it
+
+
 @dataclass
 class _FaultPlan:
     """The faults of one meter as slot indexes on the axis."""
