@@ -9,7 +9,10 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -234,3 +237,90 @@ def run_acquisition(tmp_path: Path, config: Config) -> Iterator[Callable[..., Ru
         if running.thread.is_alive():
             running.stop()
         db.close()
+
+
+class PrivateMariaDB:
+    """A MariaDB server of the test's own (datadir, socket, port), to stop and start at will.
+
+    The outage test must never stop the shared test server; this one is created like scripts/stack.sh does
+    (mariadb-install-db, mariadbd --no-defaults on 127.0.0.1, an application user for myems_%).
+    """
+
+    SQL_MODE = (
+        'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,'
+        'NO_ENGINE_SUBSTITUTION'
+    )
+
+    def __init__(self, root: Path, port: int, user: str = 'myems', password: str = 'myems') -> None:
+        self.root, self.port, self.user, self.password = root, port, user, password
+        self.datadir, self.socket = root / 'data', root / 'mariadb.sock'
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def init(self) -> None:
+        self.datadir.mkdir(parents=True)
+        subprocess.run(
+            ['mariadb-install-db', '--no-defaults', '--user=root', f'--datadir={self.datadir}',
+             '--auth-root-authentication-method=socket', '--skip-test-db'],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        self.start()
+        grants = (
+            f"CREATE USER IF NOT EXISTS '{self.user}'@'127.0.0.1' IDENTIFIED BY '{self.password}'; "
+            f"GRANT ALL ON `myems\\_%`.* TO '{self.user}'@'127.0.0.1'; FLUSH PRIVILEGES;"
+        )
+        subprocess.run(
+            ['mariadb', '--no-defaults', '--user=root', f'--socket={self.socket}', '-e', grants],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        assert self.process is None
+        log = (self.root / 'mariadb.log').open('ab')
+        self.process = subprocess.Popen(
+            ['mariadbd', '--no-defaults', '--user=root', f'--datadir={self.datadir}', f'--socket={self.socket}',
+             f'--pid-file={self.root / "mariadb.pid"}', '--skip-networking=0', '--bind-address=127.0.0.1',
+             f'--port={self.port}', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
+             '--default-time-zone=+00:00', f'--sql-mode={self.SQL_MODE}', '--innodb-buffer-pool-size=64M',
+             '--max-connections=100'],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ping = subprocess.run(
+                ['mariadb-admin', '--no-defaults', '--user=root', f'--socket={self.socket}', 'ping'],
+                capture_output=True,
+            )  # fmt: skip
+            if ping.returncode == 0:
+                return
+            assert self.process.poll() is None, (self.root / 'mariadb.log').read_text()[-2000:]
+            time.sleep(0.2)
+        raise AssertionError('the private MariaDB did not start')
+
+    def stop(self) -> None:
+        """Shut the server down (SIGTERM) and wait for it."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(60)
+            self.process = None
+
+    def settings(self, base: Any) -> Any:
+        from myems_common.config import DATABASES
+
+        databases = {
+            key: dataclasses.replace(cfg, host='127.0.0.1', port=self.port, database=DATABASES[key],
+                                     user=self.user, password=self.password)
+            for key, cfg in base.databases.items()
+        }  # fmt: skip
+        return dataclasses.replace(base, databases=databases)
+
+
+@pytest.fixture
+def private_mariadb() -> Iterator[PrivateMariaDB]:
+    root = Path(tempfile.mkdtemp(prefix='mb-mariadb-'))  # short: the socket path must fit 107 bytes
+    server = PrivateMariaDB(root, free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
