@@ -26,6 +26,8 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	    'myems_api.app:application' && \
 	  bash $(STACK) service demo mqtt-publisher -- $(PY) -m myems_demo.mqtt_publisher && \
 	  bash $(STACK) service demo mqtt -- $(PY) -m myems_mqtt && \
+	  bash $(STACK) service demo devices -- $(PY) -m myems_demo.devices && \
+	  bash $(STACK) service demo modbus-tcp -- $(PY) -m myems_modbus_tcp && \
 	  MYEMS_API_PORT=$(API_PORT) $(PY) -m myems_demo.summary
 
 test: install ## run every test (starts its own test stack on ports 3307/6380/1884)

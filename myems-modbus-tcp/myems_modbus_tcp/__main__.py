@@ -5,14 +5,13 @@ until SIGTERM or SIGINT, then writes what it has (or leaves it in the spool for 
 
 Settings of this service (environment, besides the shared ones in the README):
 
-| variable | default | meaning |
-|---|---|---|
-| MODBUS_RELOAD_SECONDS | 30 | how often the configuration is re-read (5..3600) |
-| MODBUS_TIMEOUT_SECONDS | 3 | socket timeout of a connection and of each request |
-| MODBUS_MAX_BACKOFF_SECONDS | 300 | longest wait before retrying a device that refused the connection |
-| MODBUS_WORKERS | 32 | worker threads (sources read at the same time) |
-| MODBUS_SPOOL_DIR | $MYEMS_RUN_DIR/spool/modbus-tcp, else ./spool/modbus-tcp | disk buffer while the database is away |
-| MODBUS_SPOOL_MAX_MB | 256 | bound of the disk buffer; beyond it the oldest readings are dropped (logged) |
+* MYEMS_MODBUS_RELOAD_SECONDS (30, 5..3600): how often the configuration is re-read;
+* MYEMS_MODBUS_TIMEOUT_SECONDS (3): socket timeout of a connection and of each request;
+* MYEMS_MODBUS_MAX_BACKOFF_SECONDS (300): longest wait before retrying a device that refused the connection;
+* MYEMS_MODBUS_WORKERS (32): worker threads, i.e. data sources read at the same time;
+* MYEMS_MODBUS_SPOOL_DIR ($MYEMS_RUN_DIR/spool/modbus-tcp-g<GATEWAY_ID>, ./spool/... without MYEMS_RUN_DIR):
+  the disk buffer used while the database is away;
+* MYEMS_MODBUS_SPOOL_MAX_MB (256): its bound; beyond it the oldest readings are dropped (and logged).
 """
 
 from __future__ import annotations
@@ -46,24 +45,23 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
     return value
 
 
-def load_options(env: Mapping[str, str] | None = None) -> Options:
+def load_options(gateway_id: int, env: Mapping[str, str] | None = None) -> Options:
     env = os.environ if env is None else env
-    run_dir = env.get('MYEMS_RUN_DIR')
-    default_spool = Path(run_dir) / 'spool' / 'modbus-tcp' if run_dir else Path('spool') / 'modbus-tcp'
+    default_spool = Path(env.get('MYEMS_RUN_DIR') or '.') / 'spool' / f'modbus-tcp-g{gateway_id}'
     return Options(
-        spool_dir=Path(env.get('MODBUS_SPOOL_DIR') or default_spool),
-        reload_seconds=_number(env, 'MODBUS_RELOAD_SECONDS', 30, 5, 3600),
-        timeout=_number(env, 'MODBUS_TIMEOUT_SECONDS', 3, 0.1, 60),
-        max_backoff=_number(env, 'MODBUS_MAX_BACKOFF_SECONDS', 300, 1, 86400),
-        workers=int(_number(env, 'MODBUS_WORKERS', 32, 1, 512)),
-        max_spool_bytes=int(_number(env, 'MODBUS_SPOOL_MAX_MB', 256, 1, 1_000_000) * 1024 * 1024),
+        spool_dir=Path(env.get('MYEMS_MODBUS_SPOOL_DIR') or default_spool),
+        reload_seconds=_number(env, 'MYEMS_MODBUS_RELOAD_SECONDS', 30, 5, 3600),
+        timeout=_number(env, 'MYEMS_MODBUS_TIMEOUT_SECONDS', 3, 0.1, 60),
+        max_backoff=_number(env, 'MYEMS_MODBUS_MAX_BACKOFF_SECONDS', 300, 1, 86400),
+        workers=int(_number(env, 'MYEMS_MODBUS_WORKERS', 32, 1, 512)),
+        max_spool_bytes=int(_number(env, 'MYEMS_MODBUS_SPOOL_MAX_MB', 256, 1, 1_000_000) * 1024 * 1024),
     )
 
 
 def main() -> int:
     try:
         settings = load_settings()
-        options = load_options()
+        options = load_options(settings.gateway_id)
     except ConfigError as exc:
         setup_logging('INFO')
         log.error('%s', exc)

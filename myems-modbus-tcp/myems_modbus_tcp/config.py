@@ -144,11 +144,18 @@ class GatewayError(Exception):
 
 
 def load_sources(db: Database, gateway_id: int, token: str) -> tuple[dict[int, SourceConfig], list[Problem]]:
-    """The gateway's Modbus TCP sources (one transaction, a consistent snapshot)."""
+    """The gateway's Modbus TCP sources (one transaction, a consistent snapshot).
+
+    With a GATEWAY_TOKEN the gateway row must carry it; an empty token matches the gateway by id alone (as
+    myems-mqtt does: convenient on the demo, set it in production).
+    """
     with db.transaction('system') as cur:
-        cur.execute('SELECT id FROM tbl_gateways WHERE id = %s AND token = %s', (gateway_id, token))
-        if not cur.fetchall():
-            raise GatewayError(f'no gateway with id {gateway_id} and the configured GATEWAY_TOKEN')
+        cur.execute('SELECT token FROM tbl_gateways WHERE id = %s', (gateway_id,))
+        rows = cur.fetchall()
+        if not rows:
+            raise GatewayError(f'there is no gateway {gateway_id}')
+        if token and str(rows[0][0]) != token:
+            raise GatewayError(f'GATEWAY_TOKEN does not match the token of gateway {gateway_id}')
         cur.execute(SOURCES_SQL, (gateway_id, PROTOCOL))
         source_rows = cur.fetchall()
         cur.execute(POINTS_SQL, (gateway_id, PROTOCOL))

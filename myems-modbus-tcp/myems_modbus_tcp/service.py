@@ -91,6 +91,8 @@ class Acquisition:
     # --------------------------------------------------------------------------------------- lifecycle
     def run(self) -> None:
         """Poll until stop() is called (from a signal handler or another thread)."""
+        if not self.gateway_token:
+            log.warning('GATEWAY_TOKEN is empty: gateway %d is matched by its id alone', self.gateway_id)
         self.writer.start()
         next_reload = next_seen = 0.0
         try:
@@ -108,7 +110,7 @@ class Acquisition:
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self.flush_last_seen()
-            self.writer.stop()
+            self.writer.stop(timeout=5.0)
 
     def stop(self) -> None:
         self._stop.set()
