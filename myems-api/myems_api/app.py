@@ -14,6 +14,7 @@ from myems_api import crud, errors
 from myems_api.commands import add_command_routes
 from myems_api.context import Services
 from myems_api.discovery import add_discovery_routes
+from myems_api.files import add_file_routes
 from myems_api.inbox import add_inbox_routes
 from myems_api.points import add_point_routes
 from myems_api.sourcepoints import add_source_point_routes
@@ -29,16 +30,17 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class BodyLimit:
-    """Refuse oversized bodies before reading them."""
+    """Refuse oversized bodies before reading them (a resource may set its own `max_body`)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: Any) -> None:
         length = req.content_length
-        if length is not None and length > self.limit:
+        limit = getattr(resource, 'max_body', self.limit)  # file uploads allow more
+        if length is not None and length > limit:
             raise errors.ApiError(
-                413, 'API.REQUEST_BODY_TOO_LARGE', f'the body has {length} bytes; the limit is {self.limit}'
+                413, 'API.REQUEST_BODY_TOO_LARGE', f'the body has {length} bytes; the limit is {limit}'
             )
 
 
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     add_source_point_routes(app, services)
     add_command_routes(app, services)
     add_space_category_routes(app, services)
+    add_file_routes(app, services)
     add_inbox_routes(app, services)
     add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app

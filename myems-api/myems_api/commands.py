@@ -8,6 +8,7 @@ acknowledged the message (QoS 1): a failed send changes nothing.
 from __future__ import annotations
 
 import logging
+import unicodedata
 import uuid
 from decimal import Decimal
 from string import Template
@@ -39,6 +40,14 @@ def render_payload(template: str, value: Decimal | None) -> str:
         raise bad_request('API.INVALID_PAYLOAD', f'the payload names ${missing.args[0]}; only $s1 is known') from None
     except ValueError as error:
         raise bad_request('API.INVALID_PAYLOAD', f'the payload is not a valid template: {error}') from None
+
+
+def check_topic(topic: str) -> None:
+    """A topic a broker accepts for a publish: no wildcards, no control characters, at most 65,535 bytes."""
+    bad = [c for c in topic if c in '+#' or unicodedata.category(c) == 'Cc']
+    if not topic or bad or len(topic.encode()) > 65535:
+        detail = f'it contains {bad[0]!r}' if bad else 'it is empty or too long'
+        raise bad_request('API.INVALID_TOPIC', f'{topic!r} cannot be published to: {detail}')
 
 
 def publish(settings: Settings, topic: str, payload: str) -> None:
@@ -77,6 +86,7 @@ class CommandSend(EntityResource):
                 raise self.missing(command_id)
             value = given.get('set_value', command['set_value'])
             payload = render_payload(command['payload'] or '', value)
+            check_topic(command['topic'])
             store.update(cur, COMMAND, command_id, {'set_value': value})
             publish(self.services.settings, command['topic'], payload)  # raises: the transaction rolls back
             note({'before': {'set_value': command['set_value']}, 'after': {'set_value': value}, 'payload': payload})

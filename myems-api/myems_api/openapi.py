@@ -265,6 +265,7 @@ def operation(
     status: int = 200,
     response: Schema | None = None,
     media_type: str = JSON,
+    body_type: str = JSON,
 ) -> Operation:
     """One operation with its success response and the error responses that can happen to it."""
     success: Schema = {'description': summary}
@@ -287,7 +288,7 @@ def operation(
     if params:
         op['parameters'] = params
     if body is not None:
-        op['requestBody'] = {'required': True, 'content': {JSON: {'schema': body}}}
+        op['requestBody'] = {'required': True, 'content': {body_type: {'schema': body}}}
     return op
 
 
@@ -308,6 +309,7 @@ def routedoc_operation(doc: RouteDoc) -> Operation:
         status=doc.status,
         response=doc.response,
         media_type=doc.media_type,
+        body_type=doc.body_type,
     )
 
 

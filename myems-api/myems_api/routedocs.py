@@ -20,6 +20,7 @@ class RouteDoc:
     status: int = 200
     query: tuple[tuple[str, str, bool], ...] = field(default=())  # (name, JSON type, required)
     media_type: str = 'application/json'  # of the success body
+    body_type: str = 'application/json'  # of the request body
 
 
 ROUTES: list[RouteDoc] = []

@@ -56,6 +56,14 @@ def test_a_bad_template_is_refused_and_nothing_is_stored(factory: Any) -> None:
     assert factory.read('command', command)['set_value'] is None
 
 
+def test_a_topic_a_broker_refuses_is_a_400(factory: Any) -> None:
+    for topic in ('plant/+/setpoint', 'plant/\x93/setpoint'):
+        command = make_command(factory, topic, 'v=$s1')
+        answer = factory.request('PUT', f'/commands/{command}/send', {'data': {'set_value': 1}}, expect=400)
+        assert answer.json['description'] == 'API.INVALID_TOPIC'
+        assert factory.read('command', command)['set_value'] is None
+
+
 def test_an_unreachable_broker_is_a_502_and_nothing_is_stored(
     settings: Any, database: Any, factory: Any, admin_headers: dict[str, str]
 ) -> None:

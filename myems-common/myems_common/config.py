@@ -86,6 +86,7 @@ class Settings:
     mqtt_password: str = ''
     gateway_id: int = 1
     gateway_token: str = ''
+    upload_path: str = '/tmp/myems-upload'  # where GET /{kind}files/{id}/restore writes a stored file
     log_level: str = 'INFO'
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -198,5 +199,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mqtt_password=read.text('MYEMS_MQTT_PASSWORD', ''),
         gateway_id=read.integer('GATEWAY_ID', 1, 1),
         gateway_token=read.text('GATEWAY_TOKEN', ''),
+        upload_path=read.text('UPLOAD_PATH', '/tmp/myems-upload'),
         log_level=level,
     )
