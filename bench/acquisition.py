@@ -16,7 +16,8 @@ its own. Measured per N, over --rounds polling rounds:
 * CPU: the acquisition process's CPU seconds / wall seconds over the whole run (100 % = one core);
 * peak RSS of the acquisition process.
 
-Prints a table and writes bench/results/acquisition.json.
+Prints a table and writes bench/results/acquisition.json (--name changes the file name). With
+--devices-per-source 1 every device is a data source of its own (one connection per device and cycle).
 """
 
 from __future__ import annotations
@@ -236,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--min-ports', type=int, default=1, help='at least this many simulator ports')
     parser.add_argument('--devices-per-source', type=int, default=200, help='devices per data source (default 200)')
     parser.add_argument('--workers', type=int, default=32, help='acquisition worker threads (default 32)')
+    parser.add_argument('--name', default='acquisition', help='result file bench/results/<name>.json')
     parser.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--token', default='', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results)
     sys.stdout.write(text + '\n')
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / 'acquisition.json').write_text(
+    (RESULTS / f'{args.name}.json').write_text(
         json.dumps({'interval_s': args.interval, 'rounds': args.rounds, 'results': results, 'table': text}, indent=2)
     )
     return 0
