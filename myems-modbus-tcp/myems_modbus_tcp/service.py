@@ -5,7 +5,8 @@ in flight per source), so a slow, dead or hung device only ever occupies one wor
 source. After a cycle:
 
 * readings go to the ReadingWriter (which spools them while the database is away);
-* a source that could not be connected to backs off: interval x 2, x 4, ... up to ``max_backoff``;
+* a source that could not be connected to backs off: min(interval, 5 s), then x 2, x 4, ... up to
+  ``max_backoff`` (or the interval, if that is longer);
 * a source that timed out is tried again one interval later (the timeout bounds how long a hung device
   holds its worker), so polling resumes within one interval of the device's return;
 * a source with at least one successful read is remembered for ``last_seen_datetime_utc``, written for all
@@ -33,6 +34,8 @@ from myems_modbus_tcp.config import GatewayError, Problem, SourceConfig, load_so
 from myems_modbus_tcp.poll import DOWN, OK, TIMEOUT, Outcome, SourceMemory, poll_source
 
 log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 5.0  # a refused connection is retried after min(interval, 5 s), then twice as long each time
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,9 @@ class Acquisition:
             interval = state.config.interval
             if outcome.status == DOWN:
                 state.failures += 1
-                state.retry_delay = max(interval, min(interval * 2 ** (state.failures - 1), self.options.max_backoff))
+                base = min(interval, FIRST_RETRY_SECONDS)
+                cap = max(self.options.max_backoff, interval)
+                state.retry_delay = min(base * 2 ** min(state.failures - 1, 30), cap)
                 state.due = now + state.retry_delay
             else:
                 state.failures, state.retry_delay = 0, 0.0
