@@ -149,6 +149,8 @@ class CampusValues:
 
     def ensure(self, now: datetime) -> None:
         """Extend the axis before it runs out, keeping every counter continuous."""
+        if now < self.axis.start:
+            raise ValueError(f'{now} is before the simulation, which starts at {self.axis.start}')
         if now + timedelta(hours=1) >= self.axis.start + self.axis.slots * timedelta(minutes=SLOT_MINUTES):
             self._build({m: (now, self.counter(m, now)) for m in self.meters}, now)
 
@@ -197,11 +199,18 @@ def stored_resume(db: Any) -> dict[int, tuple[datetime, float]]:
 class Campus:
     """The campus devices: one server per Modbus data source, registers refreshed from CampusValues."""
 
-    def __init__(self, resume: dict[int, tuple[datetime, float]], host: str = '127.0.0.1') -> None:
+    def __init__(
+        self,
+        resume: dict[int, tuple[datetime, float]],
+        host: str = '127.0.0.1',
+        ports: dict[int, int] | None = None,
+        now: datetime | None = None,
+    ) -> None:
         self.registers = campus_registers()
-        ports = campus_ports()
+        ports = ports or campus_ports()
         self.servers = {ds: DeviceServer(port, host) for ds, port in ports.items()}
-        self.values = CampusValues(resume, utc_now())
+        self.start_time = now or utc_now()
+        self.values = CampusValues(resume, self.start_time)
 
     def update(self, now: datetime) -> None:
         values = self.values.values(now)
@@ -209,7 +218,7 @@ class Campus:
             self.servers[r.data_source_id].set_value(r.slave_id, r.offset, r.fmt, register_value(r, values[r.point_id]))
 
     def start(self) -> None:
-        self.update(utc_now())
+        self.update(self.start_time)
         for server in self.servers.values():
             server.start()
 
