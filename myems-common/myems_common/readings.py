@@ -195,15 +195,30 @@ class Spool:
             created = True
         else:
             created = False
-        with last.path.open('ab') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if created:
-            self._sync_directory()
+        try:
+            with last.path.open('ab') as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            if created:
+                self._sync_directory()
+        except OSError:
+            self._undo(last, created)
+            raise
         last.size += len(data)
         last.count += len(readings)
         self._enforce_bound()
+
+    def _undo(self, segment: _Segment, created: bool) -> None:
+        """After a failed append: cut the segment back to what it held (no half line stays behind)."""
+        try:
+            if created:
+                self.segments.remove(segment)
+                segment.path.unlink(missing_ok=True)
+            elif segment.path.exists():
+                os.truncate(segment.path, segment.size)
+        except OSError:
+            log.exception('cannot undo a failed append to %s', segment.path)
 
     def _enforce_bound(self) -> None:
         while self.size > self.max_bytes and len(self.segments) > 1:
@@ -441,14 +456,16 @@ class ReadingWriter:
             if not batch:
                 return
             if self._spool_pending() or not self._may_try():
-                self._to_spool(batch)
+                if not self._to_spool(batch):
+                    return
                 continue
             try:
                 self._write(batch)
                 self._mark_up()
             except DatabaseUnavailable:
-                self._to_spool(batch)
                 self._mark_down()
+                if not self._to_spool(batch):
+                    return
 
     def _replay(self, final: bool) -> None:
         deadline = time.monotonic() + (5.0 if final else 30.0)
@@ -506,14 +523,29 @@ class ReadingWriter:
         with self._spool_lock:
             return bool(self._spool)
 
-    def _to_spool(self, batch: Sequence[Reading]) -> None:
-        with self._spool_lock:
-            self._spool.append(batch)
+    def _to_spool(self, batch: Sequence[Reading]) -> bool:
+        """Spool a batch; if the disk refuses (full, read-only), keep it at the head of the memory queue."""
+        try:
+            with self._spool_lock:
+                self._spool.append(batch)
+        except OSError as exc:
+            log.error(
+                'cannot write the spool %s (%s): %d readings stay in memory', self._spool.directory, exc, len(batch)
+            )
+            with self._lock:
+                self._queue.extendleft(reversed(batch))
+            return False
         self._count(spooled=len(batch))
+        return True
 
     def _spill_queue(self) -> None:
         while batch := self._take():
-            self._to_spool(batch)
+            if not self._to_spool(batch):
+                with self._lock:
+                    lost = len(self._queue)
+                    self._queue.clear()
+                log.error('%d readings could not be written nor spooled and are lost', lost)
+                return
 
     def _may_try(self) -> bool:
         return self._up or time.monotonic() >= self._retry_at

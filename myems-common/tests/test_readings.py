@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -232,4 +233,34 @@ def test_an_unreachable_database_spools_and_replays_in_order(database: Database,
     assert [(r[1], r[2]) for r in rows] == [(x.utc_date_time, D(x.actual_value)) for x in readings]
     assert stored(database, 'tbl_energy_value_latest', [point])[0][1] == readings[-1].utc_date_time
     assert again.stats().replayed == 90 and list(spool_dir.iterdir()) == []
+    down.close()
+
+
+def test_a_spool_the_disk_refuses_keeps_readings_in_memory(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    dead = {k: dataclasses.replace(c, port=1) for k, c in settings.databases.items()}
+    down = Database(dataclasses.replace(settings, databases=dead))
+    w = ReadingWriter(down, tmp_path / 'spool', flush_interval=0.05, retry_max_seconds=0.1)
+    w.submit([Reading(1, ENERGY, T0, D(1))])
+    w.start()
+    w.submit([Reading(1, ENERGY, T0 + timedelta(seconds=1), D(2))])
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', full)
+    time.sleep(0.5)
+    assert w.stats().queued == 2 and w.stats().spool_readings == 0
+    assert [p.stat().st_size for p in (tmp_path / 'spool').iterdir()] in ([], [0])  # no half-written line left
+    monkeypatch.setattr(os, 'fsync', real_fsync)
+    time.sleep(0.5)
+    w.stop()
+    assert w.stats().queued == 0 and w.stats().spool_readings == 2
+    segment = Spool(tmp_path / 'spool', 1_000_000).oldest()
+    assert segment is not None and [r.actual_value for r in segment[1]] == [D(1), D(2)]
     down.close()
