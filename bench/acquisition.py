@@ -146,7 +146,7 @@ def child(args: argparse.Namespace) -> int:
         return outcome
 
     spool = Path(tempfile.mkdtemp(prefix='bench-spool-'))
-    options = Options(spool_dir=spool, reload_seconds=3600, timeout=3, workers=args.workers)
+    options = Options(spool_dir=spool, timeout=3, workers=args.workers)  # daemon defaults: reload every 30 s
     writer = ReadingWriter(db, spool)
     acquisition = Acquisition(db, 1, args.token, options, writer, poller=timed)
     cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()

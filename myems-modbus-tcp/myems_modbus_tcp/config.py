@@ -143,8 +143,11 @@ class GatewayError(Exception):
     """The configured GATEWAY_ID and GATEWAY_TOKEN match no gateway."""
 
 
-def load_sources(db: Database, gateway_id: int, token: str) -> tuple[dict[int, SourceConfig], list[Problem]]:
-    """The gateway's Modbus TCP sources (one transaction, a consistent snapshot).
+Rows = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]
+
+
+def fetch_rows(db: Database, gateway_id: int, token: str) -> Rows:
+    """The gateway's Modbus TCP source rows and point rows (one transaction, a consistent snapshot).
 
     With a GATEWAY_TOKEN the gateway row must carry it; an empty token matches the gateway by id alone (as
     myems-mqtt does: convenient on the demo, set it in production).
@@ -157,7 +160,12 @@ def load_sources(db: Database, gateway_id: int, token: str) -> tuple[dict[int, S
         if token and str(rows[0][0]) != token:
             raise GatewayError(f'GATEWAY_TOKEN does not match the token of gateway {gateway_id}')
         cur.execute(SOURCES_SQL, (gateway_id, PROTOCOL))
-        source_rows = cur.fetchall()
+        source_rows = tuple(tuple(r) for r in cur.fetchall())
         cur.execute(POINTS_SQL, (gateway_id, PROTOCOL))
-        point_rows = cur.fetchall()
-    return build_sources(source_rows, point_rows)
+        point_rows = tuple(tuple(r) for r in cur.fetchall())
+    return source_rows, point_rows
+
+
+def load_sources(db: Database, gateway_id: int, token: str) -> tuple[dict[int, SourceConfig], list[Problem]]:
+    """The gateway's Modbus TCP sources and the problems found in their rows."""
+    return build_sources(*fetch_rows(db, gateway_id, token))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from myems_common.db import Database
 from myems_common.readings import ReadingWriter
-from myems_modbus_tcp.config import GatewayError, Problem, SourceConfig, load_sources
+from myems_modbus_tcp.config import GatewayError, Problem, Rows, SourceConfig, build_sources, fetch_rows
 from myems_modbus_tcp.poll import DOWN, OK, TIMEOUT, Outcome, SourceMemory, poll_source
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class Acquisition:
         self.loaded = False
         self.problems: set[Problem] = set()
         self.seen: dict[int, datetime] = {}  # source id -> newest successful read, not yet written
+        self._rows: Rows | None = None  # the configuration rows last applied
         self.cycles = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -122,7 +123,7 @@ class Acquisition:
     def reload(self) -> bool:
         """Load the configuration; True on success. Failures keep the configuration already loaded."""
         try:
-            sources, problems = load_sources(self.db, self.gateway_id, self.gateway_token)
+            rows = fetch_rows(self.db, self.gateway_id, self.gateway_token)
         except GatewayError as exc:
             log.error('%s: check GATEWAY_ID and GATEWAY_TOKEN; retrying', exc)
             return False
@@ -131,6 +132,10 @@ class Acquisition:
                 'cannot load the configuration (%s); %s', exc, 'keeping the last one' if self.loaded else 'retrying'
             )
             return False
+        if rows == self._rows:
+            return True  # nothing changed: no parsing, no planning
+        sources, problems = build_sources(*rows)
+        self._rows = rows
         self._report(problems)
         self.apply(sources)
         if not self.loaded:
