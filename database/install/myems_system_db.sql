@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS `tbl_protocols` (
 CREATE TABLE IF NOT EXISTS `tbl_points` (
   `id` BIGINT NOT NULL AUTO_INCREMENT,
   `name` VARCHAR(512) NOT NULL,
+  `uuid` CHAR(36) NOT NULL DEFAULT (UUID()),
   `data_source_id` BIGINT NOT NULL,
   `object_type` VARCHAR(32) NOT NULL,
   `units` VARCHAR(32) NOT NULL,
@@ -77,6 +78,7 @@ CREATE TABLE IF NOT EXISTS `tbl_points` (
   `faults` LONGTEXT NULL,
   `definitions` LONGTEXT NULL,
   PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_uuid` (`uuid`),
   KEY `ix_name` (`name`),
   KEY `ix_data_source_id_object_type` (`data_source_id`, `object_type`),
   KEY `ix_object_type` (`object_type`)

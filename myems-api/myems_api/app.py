@@ -16,9 +16,12 @@ from myems_api.context import Services
 from myems_api.discovery import add_discovery_routes
 from myems_api.files import add_file_routes
 from myems_api.inbox import add_inbox_routes
+from myems_api.menus import add_menu_routes
 from myems_api.points import add_point_routes
+from myems_api.push import add_push_routes
 from myems_api.sourcepoints import add_source_point_routes
 from myems_api.spacecategories import add_space_category_routes
+from myems_api.tickets import add_ticket_routes
 from myems_api.users import add_user_routes
 from myems_api.validate import load_json
 from myems_common.config import Settings, load_settings
@@ -119,6 +122,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     add_command_routes(app, services)
     add_space_category_routes(app, services)
     add_file_routes(app, services)
+    add_ticket_routes(app, services)
+    add_menu_routes(app, services)
+    add_push_routes(app, services)
     add_inbox_routes(app, services)
     add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app

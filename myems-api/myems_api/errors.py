@@ -34,15 +34,21 @@ TITLES = {
 class ApiError(Exception):
     """A failed request: HTTP status, MyEMS code (`description`) and a message naming the problem."""
 
-    def __init__(self, status: int, code: str, message: str = '', title: str | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str = '', title: str | None = None, details: Any = None
+    ) -> None:
         super().__init__(message or code)
         self.status = status
         self.code = code if code.startswith('API.') else f'API.{code}'
         self.message = message or self.code
         self.title = title or TITLES.get(status, 'API.ERROR')
+        self.details = details  # more about the problem, e.g. every refused row of a batch
 
     def body(self) -> dict[str, Any]:
-        return {'title': self.title, 'description': self.code, 'message': self.message}
+        body = {'title': self.title, 'description': self.code, 'message': self.message}
+        if self.details is not None:
+            body['details'] = self.details
+        return body
 
 
 def bad_request(code: str, message: str) -> ApiError:

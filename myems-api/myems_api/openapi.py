@@ -207,6 +207,7 @@ def components() -> Schema:
                 'title': {'type': 'string', 'examples': ['API.BAD_REQUEST']},
                 'description': {'type': 'string', 'examples': ['API.INVALID_METER_NAME']},
                 'message': {'type': 'string'},
+                'details': {'description': 'more about the problem, such as every refused row of a batch'},
             },
         },
         'Created': {'type': 'object', 'required': ['id'], 'properties': {'id': {'type': 'integer'}}},

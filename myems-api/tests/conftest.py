@@ -171,3 +171,11 @@ def make_api_key(database: Database) -> Callable[..., dict[str, str]]:
         return {'API-KEY': key}
 
     return make
+
+
+@pytest.fixture(scope='session')
+def workflow_service() -> Any:
+    """A workflow (ticket) service on loopback; `settings_for(settings)` points settings at it."""
+    service = load_sibling('workflow').WorkflowService().start()
+    yield service
+    service.stop()

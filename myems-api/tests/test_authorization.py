@@ -335,6 +335,7 @@ KNOWN = {
     'SourcePoints': {'GET'},
     'CommandSend': {'PUT'},
     'TreeMeterCategories': {'GET'},
+    'MenuWeb': {'GET'},
 }
 
 

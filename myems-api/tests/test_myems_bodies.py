@@ -174,3 +174,22 @@ def test_point_limits_and_set_values(api: testing.TestClient, admin_headers: dic
         api.simulate_put('/pointsetvalues/99999999', headers=admin_headers, json={'data': {'set_value': 1}}).status_code
         == 404
     )
+
+
+def test_menus_web_lists_visible_routes_under_visible_parents(
+    api: testing.TestClient, admin_headers: dict[str, str]
+) -> None:
+    def menu(route: str, parent: int | None = None, hidden: bool = False) -> int:
+        body = {'data': {'name': route, 'route': route, 'parent_menu_id': parent, 'is_hidden': hidden}}
+        made = api.simulate_post('/menus', headers=admin_headers, json=body)
+        assert made.status_code == 201, made.text
+        return int(made.json['id'])
+
+    top, hidden_top = menu(unique('/space')), menu(unique('/tenant'), hidden=True)
+    shown, _ = menu(unique('/space/energy'), top), menu(unique('/space/cost'), top, hidden=True)
+    menu(unique('/tenant/bill'), hidden_top)
+    routes = api.simulate_get('/menus/web', headers=admin_headers).json
+    top_route = api.simulate_get(f'/menus/{top}', headers=admin_headers).json['route']
+    shown_route = api.simulate_get(f'/menus/{shown}', headers=admin_headers).json['route']
+    assert routes[top_route] == [shown_route]
+    assert not any(r.startswith('/tenant ') for r in routes)

@@ -66,7 +66,9 @@ class Target:
 
 
 @pytest.fixture
-def target(request: pytest.FixtureRequest, isolated_settings: Any, helpers: ModuleType) -> Iterator[Target]:
+def target(
+    request: pytest.FixtureRequest, isolated_settings: Any, helpers: ModuleType, workflow_service: Any
+) -> Iterator[Target]:
     """The app over fresh databases of its own, with a couple of rows of every writable entity."""
     install(isolated_settings)
     migrate(isolated_settings)
@@ -76,7 +78,7 @@ def target(request: pytest.FixtureRequest, isolated_settings: Any, helpers: Modu
     def new_admin_session() -> dict[str, str]:
         return module.open_session(database, module.create_user(database, f'fuzzer{next(counter)}', is_admin=True))
 
-    client = testing.TestClient(create_app(isolated_settings, database))
+    client = testing.TestClient(create_app(workflow_service.settings_for(isolated_settings), database))
     factory = helpers.Factory(client, new_admin_session())
     for entity in ENTRIES:
         if not helpers.is_read_only(entity):

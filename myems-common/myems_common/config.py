@@ -87,6 +87,10 @@ class Settings:
     gateway_id: int = 1
     gateway_token: str = ''
     upload_path: str = '/tmp/myems-upload'  # where GET /{kind}files/{id}/restore writes a stored file
+    workflow_base_url: str = ''  # the external workflow (ticket) service; empty: /tickets answers 503
+    workflow_token: str = ''
+    workflow_app_name: str = ''
+    workflow_user_name: str = ''
     log_level: str = 'INFO'
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -200,5 +204,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gateway_id=read.integer('GATEWAY_ID', 1, 1),
         gateway_token=read.text('GATEWAY_TOKEN', ''),
         upload_path=read.text('UPLOAD_PATH', '/tmp/myems-upload'),
+        workflow_base_url=read.text('MYEMS_WORKFLOW_BASE_URL', ''),
+        workflow_token=read.text('MYEMS_WORKFLOW_TOKEN', ''),
+        workflow_app_name=read.text('MYEMS_WORKFLOW_APP_NAME', ''),
+        workflow_user_name=read.text('MYEMS_WORKFLOW_USER_NAME', ''),
         log_level=level,
     )

@@ -310,6 +310,7 @@ ENTRIES: tuple[Entity, ...] = (
         'points',
         (
             Field('name', 'str', max_length=512),
+            uuid(),
             ref('data_source_id', 'data_source'),
             Field('object_type', 'str', choices=OBJECT_TYPES),
             text('units', required=True, max_length=32),

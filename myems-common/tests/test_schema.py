@@ -207,3 +207,29 @@ def test_unique_key_migration_repairs_a_myems_shaped_table(isolated_settings: Se
             (datetime(2025, 1, 1),),
         )
     conn.close()
+
+
+def test_point_uuid_migration_fills_existing_points(isolated_settings: Settings) -> None:
+    install(isolated_settings)
+    system = isolated_settings.db('system').database
+    conn = admin(isolated_settings)
+    cur = conn.cursor()
+    cur.execute(f'ALTER TABLE `{system}`.`tbl_points` DROP INDEX `uq_uuid`, DROP COLUMN `uuid`')  # as in MyEMS
+    for n in range(3):
+        cur.execute(
+            f'INSERT INTO `{system}`.`tbl_points` (name, data_source_id, object_type, units, high_limit, low_limit,'
+            " is_trend, address) VALUES (%s, 1, 'ENERGY_VALUE', 'kWh', 1e9, 0, 1, '{}')",
+            (f'p{n}',),
+        )
+    migrate(isolated_settings)
+    cur.execute(f'SELECT uuid FROM `{system}`.`tbl_points`')
+    uuids = [u for (u,) in cur.fetchall()]
+    assert len(uuids) == 3 and len(set(uuids)) == 3 and all(len(u) == 36 for u in uuids)
+    cur.execute(
+        f'INSERT INTO `{system}`.`tbl_points` (name, data_source_id, object_type, units, high_limit, low_limit,'
+        " is_trend, address) VALUES ('new', 1, 'ENERGY_VALUE', 'kWh', 1e9, 0, 1, '{}')"
+    )
+    cur.execute(f"SELECT uuid FROM `{system}`.`tbl_points` WHERE name = 'new'")
+    assert len(cur.fetchone()[0]) == 36, 'a new point gets a uuid by default'
+    assert has_unique(cur, system, 'tbl_points', ('uuid',))
+    conn.close()
