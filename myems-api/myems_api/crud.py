@@ -13,6 +13,7 @@ import falcon
 
 from myems_api import store
 from myems_api.auth import require_writer
+from myems_api.checks import CHECKS
 from myems_api.context import Services, to_json
 from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.validate import body_data, parse_children, parse_fields, parse_id
@@ -114,9 +115,14 @@ class EntityResource:
         resp.media = {'id': new_id}
 
     def save_children(self, cur: Any, owner_id: int, children: dict[str, list[dict[str, Any]]]) -> None:
+        """Write the owned rows given in the body, then run the entity's check on the result (every
+        create, update, import and clone passes here; a refused check rolls the write back)."""
         for child in self.entity.children:
             if child.key in children:
                 store.replace_children(cur, child, owner_id, children[child.key])
+        check = CHECKS.get(self.entity.name)  # the row and its children as written (checks.py)
+        if check is not None:
+            check(cur, owner_id)
 
     def check_values(self, cur: Any, values: dict[str, Any], id_: int | None = None) -> None:
         """References exist, unique fields are free, and a parent link makes no cycle."""

@@ -1,0 +1,15 @@
+"""Entity-specific checks run on a row as written, inside the write transaction.
+
+The generic resources (crud.py) look an entity up here after writing its row and child rows; a check
+reads what was written and raises ApiError to refuse it, which rolls the whole write back. Add an
+entity by adding one entry: `CHECKS['name'] = function(cur, id)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any, int], None]
+
+CHECKS: dict[str, Check] = {}
