@@ -102,14 +102,19 @@ class Acquisition:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now >= next_reload:
-                    ok = self.reload()
-                    wait = self.options.reload_seconds if ok or self.loaded else self.options.startup_retry_seconds
-                    next_reload = now + wait
-                if now >= next_seen:
-                    self.flush_last_seen()
-                    next_seen = now + self.options.last_seen_seconds
-                due = self.dispatch(now)
+                due = now + 1.0
+                try:
+                    if now >= next_reload:
+                        ok = self.reload()
+                        wait = self.options.reload_seconds if ok or self.loaded else self.options.startup_retry_seconds
+                        next_reload = now + wait
+                    if now >= next_seen:
+                        self.flush_last_seen()
+                        next_seen = now + self.options.last_seen_seconds
+                    due = self.dispatch(now)
+                except Exception:  # noqa: BLE001 - the loop must survive anything; the next turn retries
+                    log.exception('unexpected error in the scheduler')
+                    next_reload = max(next_reload, now + self.options.startup_retry_seconds)
                 self._stop.wait(max(0.01, min(next_reload, next_seen, due) - time.monotonic()))
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)

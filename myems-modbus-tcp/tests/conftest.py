@@ -28,6 +28,13 @@ from myems_common.readings import Reading, ReadingWriter
 from myems_demo.devices import DeviceServer
 from myems_modbus_tcp.service import Acquisition, Options
 
+MODBUS_TK_WARNING = r'ignore:isSet\(\) is deprecated:DeprecationWarning'  # modbus-tk 1.1.5's server thread
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line('filterwarnings', MODBUS_TK_WARNING)
+
+
 _ports = itertools.count(15100)
 _ids = itertools.count(7001)
 

@@ -14,6 +14,7 @@ from myems_demo.devices import Campus, CampusValues, Fleet, campus_registers, fl
 from myems_modbus_tcp.config import build_sources
 from myems_modbus_tcp.poll import OK, poll_source
 
+pytestmark = pytest.mark.filterwarnings(r'ignore:isSet\(\) is deprecated:DeprecationWarning')  # modbus-tk 1.1.5
 NOW = datetime(2026, 3, 2, 10, 0)
 PORTS = {1: 15190, 2: 15191, 3: 15192, 4: 15193}  # in-test ports, clear of the demo's 15021-15024
 
