@@ -87,6 +87,7 @@ class Acquisition:
         self.problems: set[Problem] = set()
         self.seen: dict[int, datetime] = {}  # source id -> newest successful read, not yet written
         self._rows: Rows | None = None  # the configuration rows last applied
+        self._load_error = ''  # the last load failure logged
         self.cycles = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -130,13 +131,15 @@ class Acquisition:
         try:
             rows = fetch_rows(self.db, self.gateway_id, self.gateway_token)
         except GatewayError as exc:
-            log.error('%s: check GATEWAY_ID and GATEWAY_TOKEN; retrying', exc)
+            self._load_failed(logging.ERROR, f'{exc}: check GATEWAY_ID and GATEWAY_TOKEN; retrying')
             return False
         except Exception as exc:  # noqa: BLE001 - the database may be away; keep polling what we have
-            log.warning(
-                'cannot load the configuration (%s); %s', exc, 'keeping the last one' if self.loaded else 'retrying'
-            )
+            then = 'keeping the last one' if self.loaded else 'retrying'
+            self._load_failed(logging.WARNING, f'cannot load the configuration ({exc}); {then}')
             return False
+        if self._load_error:
+            log.info('configuration loaded again')
+            self._load_error = ''
         if rows == self._rows:
             return True  # nothing changed: no parsing, no planning
         sources, problems = build_sources(*rows)
@@ -148,6 +151,12 @@ class Acquisition:
             log.info('gateway %d: %d Modbus TCP data sources, %d points', self.gateway_id, len(sources), points)
         self.loaded = True
         return True
+
+    def _load_failed(self, level: int, message: str) -> None:
+        """Log a failed load once, not at every retry."""
+        if message != self._load_error:
+            log.log(level, '%s', message)
+            self._load_error = message
 
     def apply(self, sources: dict[int, SourceConfig]) -> None:
         now = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -220,4 +221,6 @@ def test_a_wrong_gateway_token_waits_and_polls_nothing(
     point = config.point(config.source(port, interval=1), address(1, 0, '>f', 2))
     running = run_acquisition(token='not-the-token', reload_seconds=0.5)
     wait_for(lambda: any('GATEWAY_TOKEN' in r.getMessage() for r in caplog.records), 10)
+    time.sleep(2)  # four more reloads, all refused
     assert running.thread.is_alive() and running.writer.readings_of(point) == []
+    assert sum('GATEWAY_TOKEN does not match' in r.getMessage() for r in caplog.records) == 1  # logged once
