@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS `tbl_meter_hourly` (
   `meter_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
   `actual_value` DECIMAL(21, 6) NOT NULL,
+  `is_estimated` BOOL NOT NULL DEFAULT 0,
   PRIMARY KEY (`meter_id`, `start_datetime_utc`),
   UNIQUE KEY `uk_tbl_meter_hourly_id` (`id`),
   KEY `ix_tbl_meter_hourly_time` (`start_datetime_utc`)
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS `tbl_virtual_meter_hourly` (
   `virtual_meter_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
   `actual_value` DECIMAL(21, 6) NOT NULL,
+  `is_estimated` BOOL NOT NULL DEFAULT 0,
   PRIMARY KEY (`virtual_meter_id`, `start_datetime_utc`),
   UNIQUE KEY `uk_tbl_virtual_meter_hourly_id` (`id`),
   KEY `ix_tbl_virtual_meter_hourly_time` (`start_datetime_utc`)
@@ -30,6 +32,7 @@ CREATE TABLE IF NOT EXISTS `tbl_offline_meter_hourly` (
   `offline_meter_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
   `actual_value` DECIMAL(21, 6) NOT NULL,
+  `is_estimated` BOOL NOT NULL DEFAULT 0,
   PRIMARY KEY (`offline_meter_id`, `start_datetime_utc`),
   UNIQUE KEY `uk_tbl_offline_meter_hourly_id` (`id`),
   KEY `ix_tbl_offline_meter_hourly_time` (`start_datetime_utc`)

@@ -1,21 +1,40 @@
-"""Entry point: python -m myems_cleaning."""
+"""Entry point: python -m myems_cleaning.
+
+Flags energy counter readings (myems_cleaning.energy) and purges old analog and digital readings
+(myems_cleaning.retention). Settings beyond the shared ones: CLEANING_RECOVERY_MINUTES (60), how long a
+drop may take to come back before it counts as a reset; CLEANING_INTERVAL_SECONDS (60), the pause after
+a pass that found nothing to do.
+"""
 
 from __future__ import annotations
 
-import logging
+import os
 import sys
+from datetime import timedelta
 
-from myems_common.config import load_settings
-from myems_common.logsetup import setup_logging
+from myems_cleaning.energy import EnergyCleaning
+from myems_cleaning.retention import purge
+from myems_common.config import Settings, load_settings
+from myems_common.db import Database
+from myems_common.pipeline import Step
+from myems_common.service import run_service
 
-log = logging.getLogger('myems_cleaning')
+RETENTION_EVERY_SECONDS = 8 * 3600
+
+
+def steps(settings: Settings) -> list[Step]:
+    recovery = timedelta(minutes=int(os.environ.get('CLEANING_RECOVERY_MINUTES', '60')))
+    return [EnergyCleaning(settings.db('energy').database, recovery)]
 
 
 def main() -> int:
     settings = load_settings()
-    setup_logging(settings.log_level)
-    log.error('%s is a skeleton: its issue has not been built yet', 'myems_cleaning')
-    return 2
+
+    def retention(db: Database) -> None:
+        purge(db, settings.live_in_days)
+
+    interval = float(os.environ.get('CLEANING_INTERVAL_SECONDS', '60'))
+    return run_service('myems_cleaning', steps, interval, [(RETENTION_EVERY_SECONDS, retention)], settings=settings)
 
 
 if __name__ == '__main__':

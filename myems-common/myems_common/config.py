@@ -210,3 +210,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         workflow_user_name=read.text('MYEMS_WORKFLOW_USER_NAME', ''),
         log_level=level,
     )
+
+
+def database_env(settings: Settings) -> dict[str, str]:
+    """Environment variables naming each database of `settings`, for a child process to load the same."""
+    env: dict[str, str] = {}
+    for key, cfg in settings.databases.items():
+        prefix = f'MYEMS_{key.upper()}_DB_'
+        env.update({prefix + 'HOST': cfg.host, prefix + 'PORT': str(cfg.port), prefix + 'DATABASE': cfg.database})
+        env.update({prefix + 'USER': cfg.user, prefix + 'PASSWORD': cfg.password})
+    return env

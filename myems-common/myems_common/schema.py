@@ -235,6 +235,8 @@ def _slot_table_sql(key: SeriesKey) -> str:
     time_type = 'INT' if key.time_column == 'hour_of_year' else 'DATETIME'
     columns.append(f'  `{key.time_column}` {time_type} NOT NULL,')
     columns.append('  `actual_value` DECIMAL(21, 6) NOT NULL,')
+    if key.has_estimates:
+        columns.append('  `is_estimated` BOOL NOT NULL DEFAULT 0,')
     keys = ', '.join(f'`{c}`' for c in key.key_columns)
     columns.append(f'  PRIMARY KEY ({keys}),')
     columns.append(f'  UNIQUE KEY `uk_{key.table}_id` (`id`),')

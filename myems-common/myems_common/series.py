@@ -93,6 +93,11 @@ class SeriesKey:
         return 'hour_of_year' if self.database == MODEL_DATABASE else 'start_datetime_utc'
 
     @property
+    def has_estimates(self) -> bool:
+        """Meter-like energy slots say whether they were measured or estimated (spread over a gap)."""
+        return self.database == 'energy' and self.entity in _METER_LIKE
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
         dimension = self.dimension_column
         return (self.entity_column, *((dimension,) if dimension else ()), self.time_column)

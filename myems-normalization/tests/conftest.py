@@ -1,0 +1,76 @@
+"""Fixtures for the cleaning and normalization tests: a small metered world written straight into SQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from myems_common.db import Database
+
+
+@dataclass
+class World:
+    db: Database
+    settings: Any
+
+    def meter(self, name: str, low: Decimal = Decimal(0), high: Decimal = Decimal(10**9)) -> tuple[int, int]:
+        """A meter with one energy point; (meter id, point id)."""
+        with self.db.transaction('system') as cur:
+            cur.execute(
+                'INSERT INTO tbl_data_sources (name, uuid, gateway_id, protocol, connection) VALUES'
+                " (%s, UUID(), 1, 'modbus-tcp', '{}')",
+                (f'{name} source',),
+            )
+            source = cur.lastrowid
+            cur.execute(
+                'INSERT INTO tbl_points (name, data_source_id, object_type, units, high_limit, low_limit, is_trend,'
+                " address) VALUES (%s, %s, 'ENERGY_VALUE', 'kWh', %s, %s, 1, '{}')",
+                (f'{name} counter', source, high, low),
+            )
+            point = cur.lastrowid
+            cur.execute(
+                'INSERT INTO tbl_meters (name, uuid, energy_category_id, is_counted, hourly_low_limit,'
+                ' hourly_high_limit, cost_center_id) VALUES (%s, UUID(), 1, 1, 0, 0, 1)',
+                (name,),
+            )
+            meter = cur.lastrowid
+            cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, point))
+        return int(meter), int(point)
+
+    def readings(self, point: int, rows: Iterable[tuple[datetime, Decimal | float | int]]) -> None:
+        with self.db.transaction('historical') as cur:
+            cur.executemany(
+                'INSERT INTO tbl_energy_value (point_id, utc_date_time, actual_value) VALUES (%s, %s, %s)',
+                [(point, t, Decimal(str(v))) for t, v in rows],
+            )
+
+    def slots(self, meter: int) -> list[tuple[datetime, Decimal, int]]:
+        return [
+            (t, v, int(e))
+            for t, v, e in self.db.fetch_all(
+                'energy',
+                'SELECT start_datetime_utc, actual_value, is_estimated FROM tbl_meter_hourly WHERE meter_id = %s'
+                ' ORDER BY start_datetime_utc',
+                (meter,),
+            )
+        ]
+
+    def flags(self, point: int) -> dict[datetime, tuple[int | None, str | None]]:
+        rows = self.db.fetch_all(
+            'historical', 'SELECT utc_date_time, is_bad, bad_reason FROM tbl_energy_value WHERE point_id = %s', (point,)
+        )
+        return {t: (bad, reason) for t, bad, reason in rows}
+
+
+@pytest.fixture
+def world(fresh_databases: Any, request: pytest.FixtureRequest) -> Any:
+    settings = fresh_databases(re.sub(r'\W', '_', request.node.name)[-20:].lower())
+    db = Database(settings)
+    yield World(db, settings)
+    db.close()

@@ -1,0 +1,77 @@
+"""Cleaning and meter normalization together, through the pipeline runner, on a real MariaDB."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from myems_cleaning.energy import EnergyCleaning
+from myems_common.pipeline import Runner
+from myems_normalization.meters import MeterEnergy
+
+T0 = datetime(2026, 3, 1)
+D = Decimal
+
+
+def runner(world: Any) -> Runner:
+    steps = [EnergyCleaning(world.settings.db('energy').database), MeterEnergy(60)]
+    return Runner(world.db, steps)
+
+
+def every(minutes: int, count: int, start: datetime = T0, first: float = 1000.0, per_step: float = 2.5):
+    return [(start + timedelta(minutes=minutes * i), D(str(first)) + D(str(per_step)) * i) for i in range(count)]
+
+
+def test_clean_counter_gives_exact_interpolated_hours(world: Any) -> None:
+    meter, point = world.meter('main')
+    world.readings(point, every(15, 4 * 24 + 1))  # one day, 10 kWh an hour, last reading at 24:00
+    runner(world).run_until_idle()
+    slots = world.slots(meter)
+    assert len(slots) == 24 and all(v == D(10) and not e for _, v, e in slots)
+    assert all(bad == 0 for bad, _ in world.flags(point).values())
+
+
+def test_faults_are_flagged_and_the_energy_survives_them(world: Any) -> None:
+    meter, point = world.meter('faulty', high=D(10**6))
+    rows = every(15, 4 * 24 + 1)
+    rows[10] = (rows[10][0], D(1))  # dip
+    rows[20] = (rows[20][0], D(999_000))  # spike
+    rows[30] = (rows[30][0], D(-5))  # out of range
+    gap = {t for t, _ in rows[41:65]}  # six hours without readings
+    world.readings(point, [r for r in rows if r[0] not in gap])
+    runner(world).run_until_idle()
+    flags = world.flags(point)
+    assert {t: r for t, (b, r) in flags.items() if b} == {
+        rows[10][0]: 'dip',
+        rows[20][0]: 'spike',
+        rows[30][0]: 'range',
+    }
+    slots = world.slots(meter)
+    assert sum(v for _, v, _ in slots) == rows[-1][1] - rows[0][1]  # nothing lost
+    assert [v for _, v, _ in slots] == [D(10)] * 24  # a straight counter: every hour 10, gap included
+    estimated = [t.hour for t, _, e in slots if e]
+    assert estimated == [10, 11, 12, 13, 14, 15, 16]
+
+
+def test_late_readings_are_cleaned_and_the_hours_recomputed(world: Any) -> None:
+    meter, point = world.meter('late')
+    true_rows = every(15, 4 * 12 + 1, per_step=1)  # 12 hours, 4 an hour
+    late = [r for r in true_rows if 16 <= true_rows.index(r) < 28]  # hours 4-6 arrive late
+    world.readings(point, [r for r in true_rows if r not in late])
+    steps = runner(world)
+    steps.run_until_idle()
+    before = world.slots(meter)
+    assert [t.hour for t, _, e in before if e] == [3, 4, 5, 6]
+    # the late readings are not a straight line: 0.5 a quarter in hour 4, then 1.5, then 1
+    shape = [D('0.5')] * 4 + [D('1.5')] * 4 + [D(1)] * 4
+    base = true_rows[16][1] - 1
+    adjusted = [(t, base + sum(shape[: i + 1])) for i, (t, _) in enumerate(late)]
+    world.readings(point, adjusted)
+    steps.run_until_idle()
+    after = {t.hour: (v, e) for t, v, e in world.slots(meter)}
+    # counter at 03:00 1012, 04:00 1015.5, 05:00 1018.5, 06:00 1024, 07:00 1028
+    assert [after[h][0] for h in (3, 4, 5, 6)] == [D('3.5'), D(3), D('5.5'), D(4)]
+    assert not any(e for _, e in after.values())
+    assert sum(v for v, _ in after.values()) == true_rows[-1][1] - true_rows[0][1]
+    assert world.db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_pipeline_dirty_ranges')[0] == 0
