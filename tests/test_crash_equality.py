@@ -1,0 +1,181 @@
+"""Crash equality: cleaning and normalization killed with SIGKILL at random moments during a 30-day backfill,
+then restarted, leave exactly the rows of an uninterrupted run.
+
+Two identical sets of databases get the same 30 days of readings from 8 meters (with a dip, a spike, a reset,
+a rollover and a gap among them). The reference set is processed in one go in this process; the other by the
+real daemons (`python -m myems_cleaning`, `python -m myems_normalization`), each killed several times at
+seeded random moments and started again, until they have nothing left to do.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from myems_cleaning.energy import EnergyCleaning
+from myems_common.config import database_env
+from myems_common.db import Database
+from myems_common.pipeline import Runner
+from myems_normalization.meters import MeterEnergy
+
+T0 = datetime(2026, 1, 1)
+DAYS = 30
+METERS = 8
+KILLS = 4
+
+
+def readings(meter: int) -> list[tuple[datetime, Decimal]]:
+    """15-minute counter readings with a daily shape, and one fault per meter for the first five."""
+    rng = random.Random(meter)
+    value = Decimal(rng.randint(1000, 90000))
+    rows = []
+    for i in range(DAYS * 96 + 1):
+        moment = T0 + timedelta(minutes=15 * i, seconds=rng.randint(0, 20))
+        hour = moment.hour
+        value += Decimal(rng.randint(1, 50 if 7 <= hour < 19 else 10)) / 4
+        rows.append((moment, value))
+    fault = 500 + meter * 300
+    if meter == 1:
+        rows[fault] = (rows[fault][0], rows[fault][1] - 700)  # dip
+    elif meter == 2:
+        rows[fault] = (rows[fault][0], rows[fault][1] * 3)  # spike
+    elif meter == 3:
+        rows = rows[:fault] + [(t, v - rows[fault][1] + 2) for t, v in rows[fault:]]  # reset
+    elif meter == 4:
+        wrap = Decimal(10) ** len(str(int(rows[fault][1])))  # the register size just above the value
+        rows = rows[:fault] + [(t, v - rows[fault][1] + wrap - 3) for t, v in rows[fault:]]
+        rows = [(t, v % wrap) for t, v in rows]  # rollover
+    elif meter == 5:
+        rows = rows[:fault] + rows[fault + 40 :]  # a ten-hour gap
+    return rows
+
+
+def seed(db: Database) -> None:
+    with db.transaction('system') as cur:
+        for meter in range(1, METERS + 1):
+            cur.execute(
+                'INSERT INTO tbl_data_sources (name, uuid, gateway_id, protocol, connection) VALUES'
+                " (%s, UUID(), 1, 'modbus-tcp', '{}')",
+                (f'source {meter}',),
+            )
+            cur.execute(
+                'INSERT INTO tbl_points (id, name, data_source_id, object_type, units, high_limit, low_limit, is_trend,'
+                " address) VALUES (%s, %s, %s, 'ENERGY_VALUE', 'kWh', 1e12, 0, 1, '{}')",
+                (meter, f'counter {meter}', cur.lastrowid),
+            )
+            cur.execute(
+                'INSERT INTO tbl_meters (id, name, uuid, energy_category_id, is_counted, hourly_low_limit,'
+                ' hourly_high_limit, cost_center_id) VALUES (%s, %s, UUID(), 1, 1, 0, 0, 1)',
+                (meter, f'meter {meter}'),
+            )
+            cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, meter))
+    with db.transaction('historical') as cur:
+        for meter in range(1, METERS + 1):
+            cur.executemany(
+                'INSERT INTO tbl_energy_value (point_id, utc_date_time, actual_value) VALUES (%s, %s, %s)',
+                [(meter, t, v) for t, v in readings(meter)],
+            )
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        'slots': db.fetch_all(
+            'energy',
+            'SELECT meter_id, start_datetime_utc, actual_value, is_estimated FROM tbl_meter_hourly ORDER BY 1, 2',
+        ),
+        'flags': db.fetch_all(
+            'historical', 'SELECT point_id, utc_date_time, is_bad, bad_reason FROM tbl_energy_value ORDER BY 1, 2'
+        ),
+    }
+
+
+@pytest.fixture
+def pair(fresh_databases: Any) -> Iterator[tuple[Any, Any]]:
+    made = [fresh_databases('crash_ref'), fresh_databases('crash_run')]
+    yield made[0], made[1]
+
+
+def daemon(module: str, settings: Any) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **database_env(settings),
+        'CLEANING_INTERVAL_SECONDS': '0.2',
+        'NORMALIZATION_INTERVAL_SECONDS': '0.2',
+        'LOG_LEVEL': 'WARNING',
+    }
+    return subprocess.Popen([sys.executable, '-m', module], env=env)
+
+
+def progress(db: Database) -> int:
+    """Readings decided plus slots written."""
+    decided = db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NOT NULL')[0]
+    return int(decided) + int(db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_meter_hourly')[0])
+
+
+def idle(db: Database) -> bool:
+    """Every reading decided and every meter's slots up to its last good reading's slot."""
+    if db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NULL')[0]:
+        return False
+    done = db.fetch_all(
+        'energy', "SELECT object_id, processed_until_utc FROM tbl_pipeline_progress WHERE step = 'meter_energy'"
+    )
+    return len(done) == METERS and all(until >= T0 + timedelta(days=DAYS) - timedelta(hours=1) for _, until in done)
+
+
+def test_killed_daemons_leave_the_rows_of_an_uninterrupted_run(pair: tuple[Any, Any]) -> None:
+    reference_settings, crashed_settings = pair
+    reference, crashed = Database(reference_settings), Database(crashed_settings)
+    try:
+        seed(reference)
+        seed(crashed)
+        Runner(
+            reference,
+            [EnergyCleaning(reference_settings.db('energy').database), MeterEnergy(60, chunk=timedelta(days=2))],
+        ).run_until_idle()
+        expected = snapshot(reference)
+        assert len(expected['slots']) >= METERS * (DAYS * 24 - 2)
+
+        rng = random.Random(2026)
+        modules = ('myems_cleaning', 'myems_normalization')
+        total = len(expected['flags']) + len(expected['slots'])
+        kills, midway = 0, 0
+        for round_ in range(KILLS):
+            running = [daemon(m, crashed_settings) for m in modules]
+            goal = total * (round_ + rng.uniform(0.2, 0.8)) / KILLS  # a random point of this round's share
+            deadline = time.monotonic() + 60
+            while progress(crashed) < goal and time.monotonic() < deadline:
+                time.sleep(0.01)
+            for process in running:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+            midway += 0 < progress(crashed) < total
+        running = [daemon(m, crashed_settings) for m in modules]  # the last start, left to finish
+        time.sleep(3)  # past start-up, so SIGTERM below finds the handlers installed
+        deadline = time.monotonic() + 240
+        while not idle(crashed) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0, 'a daemon did not stop cleanly on SIGTERM'
+        assert idle(crashed), 'the restarted daemons did not finish the backfill'
+        got = snapshot(crashed)
+        assert kills == KILLS * 2 and midway == KILLS, f'only {midway} kills landed in the middle of the work'
+        assert got['flags'] == expected['flags']
+        assert got['slots'] == expected['slots']
+    finally:
+        for process in running if 'running' in locals() else []:
+            if process.poll() is None:
+                process.kill()
+        reference.close()
+        crashed.close()
