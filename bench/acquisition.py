@@ -23,7 +23,6 @@ Prints a table and writes bench/results/acquisition.json (--name changes the fil
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import math
@@ -38,35 +37,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from myems_common.config import DATABASES, Settings, load_settings
+from common import bench_settings  # bench/common.py
+
+from myems_common.config import Settings, load_settings
 from myems_common.db import Database, bulk_insert
 from myems_common.logsetup import setup_logging
 
 log = logging.getLogger('bench.acquisition')
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'bench' / 'results'
-TEST_ENV = ROOT / '.run' / 'test' / 'env.sh'
-PREFIX = 'myems_bench_'
 
 
 # ------------------------------------------------------------------------------------------- settings
-def bench_settings() -> Settings:
-    """The test stack's server with databases myems_bench_<key>_db."""
-    if os.environ.get('MYEMS_STACK') != 'test':
-        if not TEST_ENV.exists():
-            sys.exit('the test stack is not running: scripts/stack.sh start test')
-        for line in TEST_ENV.read_text().splitlines():
-            if line.startswith('export ') and '=' in line:
-                name, value = line[len('export ') :].split('=', 1)
-                os.environ[name] = value
-    settings = load_settings()
-    databases = {
-        key: dataclasses.replace(cfg, database=PREFIX + DATABASES[key].removeprefix('myems_'))
-        for key, cfg in settings.databases.items()
-    }
-    return dataclasses.replace(settings, databases=databases)
-
-
 def env_for(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     for key, cfg in settings.databases.items():

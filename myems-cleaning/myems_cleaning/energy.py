@@ -37,7 +37,7 @@ class Decisions:
 class EnergyCleaning:
     name = 'energy_cleaning'
     database = 'historical'
-    chunk = timedelta(days=2)
+    chunk = timedelta(days=7)
     rewind = True
 
     def __init__(self, energy_database: str, recovery: timedelta = timedelta(hours=1)) -> None:
@@ -108,21 +108,22 @@ class EnergyCleaning:
         return first, (after[0] if after else touched[-1]) + SECOND
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: Decisions) -> datetime | None:
-        groups: dict[tuple[int, str | None], list[datetime]] = {}
-        for flag in result.flags:
-            groups.setdefault((int(flag.bad), flag.reason), []).append(flag.time)
-        for (bad, reason), times in groups.items():
-            for first in range(0, len(times), 1000):
-                chunk = times[first : first + 1000]
-                cur.execute(
-                    f'UPDATE tbl_energy_value SET is_bad = %s, bad_reason = %s WHERE point_id = %s'
-                    f' AND utc_date_time IN ({", ".join(["%s"] * len(chunk))})',
-                    (bad, reason, object_id, *chunk),
-                )
+        """Good readings in one range statement, bad ones one by one (they are few)."""
+        reached = result.undecided or end
+        cur.execute(
+            'UPDATE tbl_energy_value SET is_bad = 0, bad_reason = NULL WHERE point_id = %s AND utc_date_time >= %s'
+            ' AND utc_date_time < %s AND (is_bad IS NULL OR is_bad <> 0)',
+            (object_id, start, reached),
+        )
+        bad = [(f.reason, object_id, f.time) for f in result.flags if f.bad]
+        if bad:
+            cur.executemany(
+                'UPDATE tbl_energy_value SET is_bad = 1, bad_reason = %s WHERE point_id = %s AND utc_date_time = %s',
+                bad,
+            )
         if result.changed is not None:
             for meter in result.meters:
                 mark_dirty(cur, NORMALIZATION_STEP, meter, *result.changed, 'readings re-cleaned', self.energy_database)
-        bad = sum(1 for f in result.flags if f.bad)
         if bad:
-            log.info('point %s: %d of %d readings flagged bad', object_id, bad, len(result.flags))
+            log.info('point %s: %d of %d readings flagged bad', object_id, len(bad), len(result.flags))
         return result.undecided

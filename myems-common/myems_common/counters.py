@@ -146,13 +146,19 @@ def slot_energy(
     the last one at or before `start` and the first one at or after `end` when they exist."""
     if not readings:
         return []
-    rate = usual_rate(readings)
+    rate: list[Decimal | None] = []  # the usual rate, worked out only if the counter ever drops
     parts: dict[datetime, Decimal] = {}
     estimated: set[datetime] = set()
     first = readings[0][0]
     covered_until = readings[-1][0]
     for previous, current in zip(readings, readings[1:], strict=False):
-        _share(previous, current, increment(previous, current, rate), slot, parts)
+        if current[1] >= previous[1]:
+            amount = current[1] - previous[1]
+        else:
+            if not rate:
+                rate.append(usual_rate(readings))
+            amount = increment(previous, current, rate[0])
+        _share(previous, current, amount, slot, parts)
         if current[0] - previous[0] > gap:
             moment = _floor(previous[0], slot)
             while moment < current[0]:
@@ -171,11 +177,12 @@ def _share(
 ) -> None:
     """Split `amount` over the slots [previous, current) overlaps, in proportion to time, exactly."""
     (t0, _), (t1, _) = previous, current
-    length = Decimal((t1 - t0).total_seconds())
-    if length <= 0:
-        return
-    given = Decimal(0)
     moment = _floor(t0, slot)
+    if t1 <= moment + slot:  # the usual case: the interval lies in one slot
+        parts[moment] = parts.get(moment, Decimal(0)) + amount
+        return
+    length = Decimal((t1 - t0).total_seconds())
+    given = Decimal(0)
     while moment < t1:
         boundary = min(moment + slot, t1)
         share = (

@@ -35,7 +35,7 @@ class MeterEnergy:
         self.slot_minutes = slot_minutes
         self.slot = timedelta(minutes=slot_minutes)
         self.gap = gap or 2 * self.slot  # a reading interval longer than this makes its slots estimated
-        self.chunk = chunk or timedelta(days=7)
+        self.chunk = chunk or timedelta(days=31)
 
     # ------------------------------------------------------------------ what to do
     def points_of(self, db: Database, meter_ids: Sequence[int] | None = None) -> dict[int, list[int]]:
