@@ -36,6 +36,7 @@ from common import bench_settings, recreate_databases, write_result  # bench/com
 
 from myems_common.db import Database
 from myems_common.logsetup import setup_logging
+from myems_common.readings import ENERGY, Reading, write_batch
 
 log = logging.getLogger('bench.normalization')
 PREFIX = 'myems_bench_norm_'
@@ -106,13 +107,9 @@ def seed(db: Database, meters: int, days: int) -> int:
             cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (m, m))
     total = 0
     for m in range(1, meters + 1):
-        rows = [(m, t, v) for t, v in readings(m, days)]
+        rows = [Reading(m, ENERGY, t, v) for t, v in readings(m, days)]
         with db.transaction('historical') as cur:
-            for first in range(0, len(rows), 5000):
-                cur.executemany(
-                    'INSERT INTO tbl_energy_value (point_id, utc_date_time, actual_value) VALUES (%s, %s, %s)',
-                    rows[first : first + 5000],
-                )
+            write_batch(cur, rows, batch_size=5000)  # as acquisition writes them (trend rows and *_latest)
         total += len(rows)
     return total
 

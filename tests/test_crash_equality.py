@@ -26,6 +26,7 @@ from myems_cleaning.energy import EnergyCleaning
 from myems_common.config import database_env
 from myems_common.db import Database
 from myems_common.pipeline import Runner
+from myems_common.readings import ENERGY, Reading, write_batch
 from myems_normalization.meters import MeterEnergy
 
 T0 = datetime(2026, 1, 1)
@@ -81,10 +82,7 @@ def seed(db: Database) -> None:
             cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, meter))
     with db.transaction('historical') as cur:
         for meter in range(1, METERS + 1):
-            cur.executemany(
-                'INSERT INTO tbl_energy_value (point_id, utc_date_time, actual_value) VALUES (%s, %s, %s)',
-                [(meter, t, v) for t, v in readings(meter)],
-            )
+            write_batch(cur, [Reading(meter, ENERGY, t, v) for t, v in readings(meter)])
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:

@@ -9,7 +9,6 @@ USE `myems_historical_db`;
 -- contiguous scan, and a second write of the same reading is an upsert, not a duplicate.
 -- id stays as a unique surrogate for clients that address rows by id.
 -- is_bad is NULL until cleaning decides (0 good, 1 bad); bad_reason says why (range, dip, spike).
--- ix_energy_value_unclean finds the readings cleaning has not examined yet, late ones included.
 
 -- Cumulative energy counter readings (for example total kWh), not deltas.
 CREATE TABLE IF NOT EXISTS tbl_energy_value (
@@ -22,8 +21,7 @@ CREATE TABLE IF NOT EXISTS tbl_energy_value (
     bad_reason     VARCHAR(16)    NULL,
     PRIMARY KEY (point_id, utc_date_time),
     UNIQUE KEY uk_energy_value_id (id),
-    KEY ix_energy_value_time (utc_date_time),
-    KEY ix_energy_value_unclean (is_bad, point_id)
+    KEY ix_energy_value_time (utc_date_time)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Instantaneous measurements (power, temperature, pressure and so on).

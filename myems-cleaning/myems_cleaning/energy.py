@@ -1,16 +1,17 @@
 """The energy cleaning step: flags each point's counter readings (is_bad, bad_reason), never deletes.
 
-Work is per point. A point's watermark is the time up to which every reading is decided; readings not
-examined yet (is_bad IS NULL, found through ix_energy_value_unclean) start the next range, so a late
-reading older than the watermark moves it back and its neighbourhood is decided again. When a decision
-changes for a reading meter normalization may already have used (or a late reading lands among decided
-ones), the meters of that point are marked dirty over the affected readings.
+Work is per point. A point's watermark is the time up to which every reading is decided; the work ahead
+of it ends at the point's newest reading (``tbl_energy_value_latest``). A reading that arrives behind the
+watermark is reported by the reading writer as a dirty range (``myems_common.readings.mark_late``), and
+that neighbourhood is decided again. When a decision changes for a reading meter normalization may
+already have used (or a late reading lands among decided ones), the meters of that point are marked
+dirty over the affected readings.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,7 +39,6 @@ class EnergyCleaning:
     name = 'energy_cleaning'
     database = 'historical'
     chunk = timedelta(days=7)
-    rewind = True
 
     def __init__(self, energy_database: str, recovery: timedelta = timedelta(hours=1)) -> None:
         self.energy_database = energy_database  # where meter normalization keeps its dirty ranges
@@ -48,14 +48,22 @@ class EnergyCleaning:
         rows = db.fetch_all('system', "SELECT id FROM tbl_points WHERE object_type = 'ENERGY_VALUE' ORDER BY id")
         return [int(r[0]) for r in rows]
 
-    def bounds(self, db: Database, object_ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
-        rows = db.fetch_all(
-            'historical',
-            'SELECT point_id, MIN(utc_date_time), MAX(utc_date_time) FROM tbl_energy_value WHERE is_bad IS NULL'
-            ' GROUP BY point_id',
-        )
-        wanted = set(object_ids)
-        return {int(p): (first, last + SECOND) for p, first, last in rows if p in wanted}
+    def bounds(
+        self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
+    ) -> dict[int, tuple[datetime | None, datetime]]:
+        newest = dict(db.fetch_all('historical', 'SELECT point_id, utc_date_time FROM tbl_energy_value_latest'))
+        found: dict[int, tuple[datetime | None, datetime]] = {}
+        for point in object_ids:
+            if point not in newest:
+                continue
+            start = None
+            if point not in progress:  # a point seen for the first time starts at its first reading
+                first = db.fetch_one(
+                    'historical', 'SELECT MIN(utc_date_time) FROM tbl_energy_value WHERE point_id = %s', (point,)
+                )
+                start = first[0] if first else None
+            found[point] = (start, newest[point] + SECOND)
+        return found
 
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> Decisions:
         point = db.fetch_one('system', 'SELECT low_limit, high_limit FROM tbl_points WHERE id = %s', (object_id,))

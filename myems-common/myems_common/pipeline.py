@@ -7,6 +7,8 @@ A step turns one object's inputs over a time range into output rows: a point's r
 * a watermark per (step, object) in ``tbl_pipeline_progress`` of the step's database: everything
   before it is done. It moves in the same transaction as the rows it covers, so a process killed at any
   instant resumes exactly where the committed work ends, and redoing a chunk writes the same rows.
+  Input that arrives behind a watermark is not looked for by scanning: whoever writes it says so with
+  ``mark_dirty`` (the reading writer does for out-of-order readings, the file processors for repairs).
 * dirty ranges in ``tbl_pipeline_dirty_ranges``: late data, a repair or a configuration change asks for
   a range to be recomputed (``mark_dirty``). The runner recomputes the part below the watermark (the
   part above it is ahead anyway) and deletes the request in the transaction of the last chunk.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -45,15 +47,16 @@ class Step(Protocol):
     name: str  # the key of its watermarks and dirty ranges, e.g. 'meter_energy'
     database: str  # settings key of the database it writes, which also holds its bookkeeping
     chunk: timedelta  # the longest range done in one transaction
-    rewind: bool  # True: a start before the watermark (late input found by the step) moves it back
 
     def objects(self, db: Database) -> Sequence[int]:
         """The ids to process this pass (meters, points, ...)."""
         ...
 
-    def bounds(self, db: Database, object_ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
-        """Per object, (where its work starts if it has no watermark yet, how far its inputs are complete).
-        Objects with no input yet are left out."""
+    def bounds(
+        self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
+    ) -> dict[int, tuple[datetime | None, datetime]]:
+        """Per object, (where its work starts if it has no watermark in `progress` yet, how far its inputs
+        are complete). Objects with no input yet are left out."""
         ...
 
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> Any:
@@ -228,14 +231,12 @@ class Runner:
         with self.db.transaction(step.database) as cur:
             progress = read_progress(cur, step.name)
             dirty = read_dirty(cur, step.name)
-        bounds = step.bounds(self.db, ids) if ids else {}
+        bounds = step.bounds(self.db, ids, progress) if ids else {}
         for object_id in ids:
             if self.stop_event.is_set():
                 raise Stopped
             start, horizon = bounds.get(object_id, (None, None))
             until = progress.get(object_id, start)
-            if step.rewind and start is not None and until is not None:
-                until = min(until, start)
             try:
                 result.chunks += self._object(step, object_id, until, horizon, dirty.get(object_id))
             except Stopped:

@@ -33,7 +33,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from typing import Any
 import mysql.connector
 
 from myems_common.db import Database, bulk_upsert, is_transient
+from myems_common.pipeline import mark_dirty
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,25 @@ def newest_per_point(readings: Iterable[Reading]) -> list[Reading]:
     return [newest[p] for p in sorted(newest)]
 
 
+CLEANING_STEP = 'energy_cleaning'
+
+
+def mark_late(cur: Any, trend: Sequence[tuple[int, datetime, Any]]) -> None:
+    """Energy readings older than their point's latest one arrived out of order: ask cleaning (whose
+    watermark may have passed them) to look at their time range again. `trend` is sorted by point, time."""
+    points = sorted({p for p, _, _ in trend})
+    marks = ', '.join(['%s'] * len(points))
+    cur.execute(f'SELECT point_id, utc_date_time FROM tbl_energy_value_latest WHERE point_id IN ({marks})', points)
+    latest = dict(cur.fetchall())
+    late: dict[int, tuple[datetime, datetime]] = {}
+    for point, moment, _ in trend:
+        if point in latest and moment < latest[point]:
+            first, last = late.get(point, (moment, moment))
+            late[point] = (min(first, moment), max(last, moment))
+    for point, (first, last) in late.items():
+        mark_dirty(cur, CLEANING_STEP, point, first, last + timedelta(seconds=1), 'late reading')
+
+
 def write_batch(cur: Any, readings: Sequence[Reading], batch_size: int = 2000) -> None:
     """Write readings inside the caller's transaction: trend rows (first value wins) and *_latest rows."""
     for kind in OBJECT_TYPES:
@@ -298,6 +318,8 @@ def write_batch(cur: Any, readings: Sequence[Reading], batch_size: int = 2000) -
         trend = sorted(
             ((r.point_id, r.utc_date_time, r.actual_value) for r in of_kind if r.is_trend), key=lambda t: t[:2]
         )
+        if trend and kind == ENERGY:
+            mark_late(cur, trend)
         if trend:
             bulk_upsert(
                 cur,

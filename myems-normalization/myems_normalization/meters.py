@@ -13,7 +13,7 @@ not have are deleted, the others upserted, and the virtual meters using the mete
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,7 +29,6 @@ TABLE = 'tbl_meter_hourly'
 class MeterEnergy:
     name = 'meter_energy'
     database = 'energy'
-    rewind = False
 
     def __init__(self, slot_minutes: int = 60, gap: timedelta | None = None, chunk: timedelta | None = None) -> None:
         self.slot_minutes = slot_minutes
@@ -53,8 +52,10 @@ class MeterEnergy:
     def objects(self, db: Database) -> Sequence[int]:
         return sorted(self.points_of(db))
 
-    def bounds(self, db: Database, object_ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
-        found = {}
+    def bounds(
+        self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
+    ) -> dict[int, tuple[datetime | None, datetime]]:
+        found: dict[int, tuple[datetime | None, datetime]] = {}
         for meter, points in self.points_of(db, set(object_ids)).items():
             spans = [self._good_span(db, p) for p in points]
             if any(s is None for s in spans):

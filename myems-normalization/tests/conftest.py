@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from myems_common.db import Database
+from myems_common.readings import ENERGY, Reading, write_batch
 
 
 @dataclass
@@ -44,11 +45,9 @@ class World:
         return int(meter), int(point)
 
     def readings(self, point: int, rows: Iterable[tuple[datetime, Decimal | float | int]]) -> None:
+        """Stored the way acquisition stores them (trend rows, *_latest, late ones reported to cleaning)."""
         with self.db.transaction('historical') as cur:
-            cur.executemany(
-                'INSERT INTO tbl_energy_value (point_id, utc_date_time, actual_value) VALUES (%s, %s, %s)',
-                [(point, t, Decimal(str(v))) for t, v in rows],
-            )
+            write_batch(cur, [Reading(point, ENERGY, t, Decimal(str(v))) for t, v in rows])
 
     def slots(self, meter: int) -> list[tuple[datetime, Decimal, int]]:
         return [
