@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from myems_api.virtualmeters import check_virtual_meter
+
 Check = Callable[[Any, int], None]
 
-CHECKS: dict[str, Check] = {}
+CHECKS: dict[str, Check] = {
+    'virtual_meter': check_virtual_meter,
+}

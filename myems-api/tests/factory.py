@@ -29,6 +29,11 @@ PREFERRED_TIMEZONE = 'Europe/Berlin'
 # The only hand-written values: fields whose meaning a type cannot tell.
 OVERRIDES: dict[tuple[str, str], Callable[[Factory, int], Any]] = {
     ('space', 'parent_space_id'): lambda factory, variant: ROOT_SPACE_ID,  # new spaces hang under the root
+    # a virtual meter's equation must use exactly its variables, bound to meters that exist
+    ('virtual_meter', 'equation'): lambda factory, variant: f'x1 * {2 + variant}',
+    ('virtual_meter', 'variables'): lambda factory, variant: [
+        {'name': 'x1', 'meter_type': 'meter', 'meter_id': factory.create('meter')}
+    ],
 }
 
 
@@ -195,7 +200,8 @@ class Factory:
                 data[f.name] = plain_value(f, variant, position)
         for child in entity.children:  # one owned row (a tariff's time-of-use period), varying with variant
             if child.key not in overrides:
-                data[child.key] = [self.child_row(child, variant)]
+                make = OVERRIDES.get((entity.name, child.key))
+                data[child.key] = make(self, variant) if make else [self.child_row(child, variant)]
             elif overrides[child.key] is not None:
                 data[child.key] = overrides[child.key]
         return data

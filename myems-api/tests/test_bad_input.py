@@ -32,6 +32,8 @@ BAD_VALUES: dict[str, list[Any]] = {  # wrong types and malformed values, per fi
     'uuid': ['not a uuid', 123, True, ['x']],
     'ref': ['abc', 0, -1, Decimal('1.5'), True, [], {}, '²', '٣', '9' * 5000, 2**64],
 }
+# text with a grammar the API checks (refused with a 400 when it does not parse: test_virtual_meters.py)
+FORMULAS = {('virtual_meter', 'equation')}
 BAD_IDS = ['abc', '0', '-1', '1.5', '1e3', '0x10', '+1', '²', '٣', '9' * 30, '9' * 5000, '%20']
 BAD_SHAPES = ['[]', '"data"', '1', 'null', '{}', '{"data": []}', '{"data": "x"}', '{"data": null}', '{"dat": {}}']
 MALFORMED = ['{"data": {', '{data: {}}', "{'data': {}}", '{"data": {}} trailing', '\xff\xfe', '[' * 100_000]
@@ -292,6 +294,8 @@ def stored_row(database: Any, entity: Entity, id_: int) -> dict[str, Any]:
 def injected(entity: Entity, base: dict[str, Any], text: str, tag: str) -> dict[str, Any]:
     body = dict(base)
     for f in writable(entity):
+        if (entity.name, f.name) in FORMULAS:
+            continue
         if f.type == 'str' and not f.choices:
             body[f.name] = (f'{tag} {text}' if f.name == 'name' else text)[: f.max_length]
         elif f.type == 'text':
@@ -305,7 +309,11 @@ def injected(entity: Entity, base: dict[str, Any], text: str, tag: str) -> dict[
 def test_sql_injection_strings_are_stored_literally(
     entity: Entity, factory: Any, helpers: Any, database: Any, counts: Any
 ) -> None:
-    text_fields = [f for f in writable(entity) if f.type in ('str', 'text', 'json') and not f.choices]
+    text_fields = [
+        f
+        for f in writable(entity)
+        if f.type in ('str', 'text', 'json') and not f.choices and (entity.name, f.name) not in FORMULAS
+    ]
     for text in INJECTIONS:  # a fresh body each time: owned rows may be unique per owner (a calendar's date)
         body = injected(entity, factory.body(entity.name), text, helpers.suffix())
         id_ = factory.create(entity.name, **body)
