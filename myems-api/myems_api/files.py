@@ -5,9 +5,14 @@ Each kind serves MyEMS's routes: GET/POST /{kind}, GET/DELETE /{kind}/{id}, GET 
 GET /{kind}/{id}/file, which answers the file itself as a download.
 
 An upload is a multipart form with a `file` part. Workbooks must open as .xlsx; they are queued with
-status 'new' for the pipeline, which validates their contents. Uploading and deleting need an
-administrator; the knowledge base is readable by every signed-in user, the other kinds by
-administrators only.
+status 'new' for the pipeline. Offline meter and data repair workbooks are also checked against the
+database before anything is stored (myems_common.workbooks: layout, meters and points exist, values
+within their limits): a bad one is a 400 whose message names sheet, row and column of the first problem
+and whose `details` list every problem. GET /offlinemeterfiles/template?year=&month= and
+GET /datarepairfiles/template?point_id=[&startdatetime=&enddatetime=] download workbooks in those layouts,
+pre-filled with the offline meters, or with the point and its readings in the range (local times at
+UTC_OFFSET). Uploading and deleting need an administrator; the knowledge base is readable by every
+signed-in user, the other kinds by administrators only.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import io
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +35,26 @@ from myems_api.context import Services, to_json
 from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.routedocs import document
 from myems_api.validate import parse_id
-from myems_common.timeutil import utc_now
+from myems_common.timeutil import to_local, to_utc, utc_now, zone
+from myems_common.workbooks import (
+    LAST_ROW,
+    Problem,
+    check_data_repair_file,
+    check_offline_meter_file,
+    data_repair_template,
+    in_sheet_order,
+    load_offline_meters,
+    load_points,
+    offline_meter_template,
+    read_data_repair_file,
+    read_offline_meter_file,
+    summary,
+)
 
 log = logging.getLogger(__name__)
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 MAX_FILE_BYTES = 15 * 1024 * 1024  # under MariaDB's default 16 MiB max_allowed_packet
+MAX_DETAILS = 500  # problems listed in a refusal's details (the message counts them all)
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,40 @@ def check_workbook(name: str, blob: bytes) -> None:
         book.close()
     except Exception as error:  # openpyxl raises many types for a corrupt file
         raise bad_request('API.INVALID_EXCEL_FILE', f'{name!r} is not a readable .xlsx workbook: {error}') from None
+
+
+def offline_meter_problems(services: Services, blob: bytes) -> list[Problem]:
+    parsed, problems = read_offline_meter_file(blob)
+    if parsed is not None and parsed.rows:
+        with services.system() as cur:
+            meters = load_offline_meters(cur, parsed.meter_ids, services.settings.default_timezone)
+        problems += check_offline_meter_file(parsed, meters, services.settings.minutes_to_count)
+    return in_sheet_order(problems)
+
+
+def data_repair_problems(services: Services, blob: bytes) -> list[Problem]:
+    parsed, problems = read_data_repair_file(blob)
+    if parsed is not None and parsed.rows:
+        with services.system() as cur:
+            problems += check_data_repair_file(parsed, load_points(cur, parsed.point_ids))
+    return in_sheet_order(problems)
+
+
+CONTENT_CHECKS: dict[str, Callable[[Services, bytes], list[Problem]]] = {
+    'offlinemeterfiles': offline_meter_problems,
+    'datarepairfiles': data_repair_problems,
+}
+
+
+def check_contents(kind: FileKind, services: Services, blob: bytes) -> None:
+    """Refuse a workbook the pipeline could not use, naming every problem (nothing is written)."""
+    check = CONTENT_CHECKS.get(kind.plural)
+    if check is None:
+        return
+    problems = check(services, blob)
+    if problems:
+        details = [p.as_dict() for p in problems[:MAX_DETAILS]]
+        raise ApiError(400, f'API.INVALID_{kind.code}', summary(problems), details=details)
 
 
 def clean_name(raw: str) -> str:
@@ -161,6 +217,7 @@ class FileCollection(FileResource):
         name, blob = read_upload(req)
         if self.kind.workbook:
             check_workbook(name, blob)
+            check_contents(self.kind, self.services, blob)
         file_uuid, now = str(uuid.uuid4()), utc_now()
         extra, value = ('status', 'new') if self.kind.workbook else ('upload_user_uuid', identity.user_uuid)
         audit = {'file_name': name, 'bytes': len(blob), 'uuid': file_uuid}
@@ -225,6 +282,82 @@ class FileDownload(FileResource):
         resp.data = bytes(row[5])
 
 
+def send_workbook(resp: falcon.Response, name: str, blob: bytes) -> None:
+    resp.content_type = XLSX
+    resp.downloadable_as = name
+    resp.data = blob
+
+
+def whole_param(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = req.get_param(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise bad_request(f'API.INVALID_{name.upper()}', f'{name} must be a whole number from {low} to {high}')
+    return int(text)
+
+
+class OfflineMeterTemplate(FileResource):
+    """An offline meter workbook for one month listing every offline meter (default: this month)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.reader(req)
+        today = to_local(utc_now(), zone(self.services.settings.default_timezone))
+        year = whole_param(req, 'year', today.year, 1970, 2199)
+        month = whole_param(req, 'month', today.month if year == today.year else 1, 1, 12)
+        with self.services.system() as cur:
+            meters = load_offline_meters(cur, None, self.services.settings.default_timezone)
+        blob = offline_meter_template(year, month, [(m.id, m.name) for m in meters.values()])
+        send_workbook(resp, f'offline meters {year}-{month:02d}.xlsx', blob)
+
+
+class DataRepairTemplate(FileResource):
+    """A data repair workbook for one point, pre-filled with its readings in [startdatetime, enddatetime)."""
+
+    def local(self, req: falcon.Request, name: str) -> datetime | None:
+        raw = req.get_param(name)
+        if raw is None or not raw.strip():
+            return None
+        try:
+            local = datetime.strptime(raw.strip(), '%Y-%m-%dT%H:%M:%S')
+            if not 1970 <= local.year <= 2199:
+                raise ValueError(local.year)
+        except ValueError:
+            raise bad_request(
+                f'API.INVALID_{name.upper()}_FORMAT',
+                f'{name} must be a local time like 2026-01-31T00:00:00 (years 1970 to 2199)',
+            ) from None
+        return to_utc(local, self.services.parser.offset)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.reader(req)
+        point_id = parse_id(req.get_param('point_id'), 'API.INVALID_POINT_ID', 'point_id')
+        start, end = self.local(req, 'startdatetime'), self.local(req, 'enddatetime')
+        if (start is None) != (end is None) or (start is not None and end is not None and start >= end):
+            raise bad_request('API.INVALID_END_DATETIME', 'give both startdatetime and enddatetime, start first')
+        with self.services.system() as cur:
+            point = load_points(cur, [point_id]).get(point_id)
+        if point is None or point.object_type != 'ENERGY_VALUE':
+            raise not_found('API.POINT_NOT_FOUND', f'point {point_id} does not exist or is not an ENERGY_VALUE point')
+        readings: list[tuple[datetime, Any]] = []
+        if start is not None:
+            with self.services.transaction('historical') as cur:
+                cur.execute(
+                    'SELECT utc_date_time, actual_value FROM tbl_energy_value WHERE point_id = %s'
+                    ' AND utc_date_time >= %s AND utc_date_time < %s ORDER BY utc_date_time LIMIT %s',
+                    (point_id, start, end, LAST_ROW),
+                )
+                readings = list(cur.fetchall())
+            if len(readings) >= LAST_ROW:
+                raise bad_request(
+                    'API.TOO_MANY_READINGS', f'more than {LAST_ROW - 1} readings in the range; choose a shorter one'
+                )
+        offset = self.services.parser.offset
+        local = [(to_local(when, offset).replace(tzinfo=None), value) for when, value in readings]
+        send_workbook(resp, f'data repair point {point_id}.xlsx', data_repair_template(point, local))
+
+
 def _file_row(workbook: bool) -> dict[str, Any]:
     extra = {'status': {'type': 'string'}} if workbook else {'user_display_name': {'type': ['string', 'null']}}
     properties = {'id': {'type': 'integer'}, 'file_name': {'type': 'string'}, 'uuid': {'type': 'string'}}
@@ -237,6 +370,19 @@ def add_file_routes(app: falcon.App, services: Services) -> None:
         'required': ['file'],
         'properties': {'file': {'type': 'string', 'format': 'binary'}},
     }
+    by_plural = {kind.plural: kind for kind in KINDS}
+    templates = (
+        ('offlinemeterfiles', OfflineMeterTemplate, (('year', 'integer', False), ('month', 'integer', False))),
+        (
+            'datarepairfiles',
+            DataRepairTemplate,
+            (('point_id', 'integer', True), ('startdatetime', 'string', False), ('enddatetime', 'string', False)),
+        ),
+    )
+    for plural, resource, query in templates:  # before /{id_}, which would otherwise read 'template' as an id
+        app.add_route(f'/{plural}/template', resource(by_plural[plural], services))
+        document(f'/{plural}/template', 'GET', f'Download a workbook to fill in, in the layout of {plural}', plural,
+                 auth='admin', query=query, media_type=XLSX)  # fmt: skip
     for kind in KINDS:
         base = f'/{kind.plural}'
         app.add_route(base, FileCollection(kind, services))
