@@ -7,10 +7,11 @@ profile (a base load plus a sine), so the true energy of any hour is the differe
 Every tenth meter carries a fault (a dip, a spike, a reset, a rollover or a six-hour gap). The databases are
 ``myems_bench_norm_<key>_db`` on the test stack's MariaDB (``scripts/stack.sh start test``), rebuilt each run.
 
-A fresh child process then runs the cleaning and normalization steps (the daemons' own classes, through the
-pipeline runner) until nothing is left, so its wall time and peak RSS are its own. Reported:
+Then the two daemons (`python -m myems_cleaning`, `python -m myems_normalization`) run side by side, as
+deployed, until every reading is decided and every meter's hours are written. Reported:
 
-* readings/s through both stages (readings / wall time of the child), and its peak RSS;
+* readings/s through both stages (readings / wall time from the daemons' start to the end of the backlog),
+  and each daemon's peak RSS;
 * hourly error on clean meters: the largest |slot - truth| / truth over every meter-hour (hours with truth > 0);
 * monthly error on every meter, faulty ones included: |sum of slots - truth| / truth over the whole period.
 
@@ -20,20 +21,22 @@ Prints a table and writes bench/results/normalization.json.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
+import os
 import random
-import resource
+import signal
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from common import bench_settings, recreate_databases, write_result  # bench/common.py
 
+from myems_common.config import database_env
 from myems_common.db import Database
 from myems_common.logsetup import setup_logging
 from myems_common.readings import ENERGY, Reading, write_batch
@@ -114,21 +117,50 @@ def seed(db: Database, meters: int, days: int) -> int:
     return total
 
 
-# ------------------------------------------------------------------------------------------- the child
-def process() -> None:
-    """Child: run both steps to the end; print wall seconds and peak RSS."""
-    from myems_cleaning.energy import EnergyCleaning
-    from myems_common.pipeline import Runner
-    from myems_normalization.meters import MeterEnergy
+# ------------------------------------------------------------------------------------------- the daemons
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
-    settings = bench_settings(PREFIX)
-    setup_logging('WARNING')
-    db = Database(settings)
+
+def finished(db: Database, meters: int, days: int) -> bool:
+    """Every reading decided and every meter's slots written up to its last full hour."""
+    if db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NULL')[0]:
+        return False
+    done = db.fetch_one(
+        'energy',
+        "SELECT COUNT(*) FROM tbl_pipeline_progress WHERE step = 'meter_energy' AND processed_until_utc >= %s",
+        (T0 + timedelta(days=days) - timedelta(hours=1),),
+    )
+    return bool(done and done[0] == meters)
+
+
+def run_daemons(settings: Any, db: Database, meters: int, days: int) -> dict[str, Any]:
+    """The real daemons, side by side as deployed, until the backlog is done: wall time and peak RSS."""
+    env = {**os.environ, **database_env(settings), 'LOG_LEVEL': 'WARNING'}
+    env.update({'CLEANING_INTERVAL_SECONDS': '0.2', 'NORMALIZATION_INTERVAL_SECONDS': '0.2'})
     began = time.monotonic()
-    Runner(db, [EnergyCleaning(settings.db('energy').database), MeterEnergy(60)]).run_until_idle()
-    seconds = time.monotonic() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print('RESULT ' + json.dumps({'seconds': seconds, 'peak_rss_mb': peak}), flush=True)  # noqa: T201
+    daemons = {
+        m: subprocess.Popen([sys.executable, '-m', m], env=env) for m in ('myems_cleaning', 'myems_normalization')
+    }
+    peaks = dict.fromkeys(daemons, 0.0)
+    try:
+        while not finished(db, meters, days):
+            for name, process in daemons.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f'{name} exited with {process.returncode}')
+                peaks[name] = max(peaks[name], peak_rss_mb(process.pid))
+            time.sleep(0.1)
+        seconds = time.monotonic() - began
+        for name, process in daemons.items():
+            peaks[name] = max(peaks[name], peak_rss_mb(process.pid))
+    finally:
+        for process in daemons.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    return {'seconds': seconds, 'peak_rss_mb': peaks}
 
 
 # ------------------------------------------------------------------------------------------- accuracy
@@ -162,11 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--meters', type=int, default=100)
     parser.add_argument('--days', type=int, default=30)
-    parser.add_argument('--process', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.process:
-        process()
-        return
     setup_logging('INFO')
     settings = bench_settings(PREFIX)
     recreate_databases(settings)
@@ -174,17 +202,14 @@ def main() -> None:
     began = time.monotonic()
     count = seed(db, args.meters, args.days)
     log.info('seeded %d readings of %d meters in %.0f s', count, args.meters, time.monotonic() - began)
-    child = subprocess.run(
-        [sys.executable, __file__, '--process'], capture_output=True, text=True, check=True, env=None
-    )
-    measured = json.loads(next(line for line in child.stdout.splitlines() if line.startswith('RESULT '))[7:])
+    measured = run_daemons(settings, db, args.meters, args.days)
     result = {
         'meters': args.meters,
         'days': args.days,
         'readings': count,
         'seconds': round(measured['seconds'], 2),
         'readings_per_s': round(count / measured['seconds']),
-        'peak_rss_mb': round(measured['peak_rss_mb'], 1),
+        'peak_rss_mb': {k: round(v, 1) for k, v in measured['peak_rss_mb'].items()},
         **accuracy(db, args.meters, args.days),
     }
     table = '\n'.join(f'{k:32} {v}' for k, v in result.items())
