@@ -122,7 +122,14 @@ def referencing(cur: Any, entity: Entity, id_: int) -> list[str]:
                 cur.execute(f'SELECT COUNT(*) FROM {q(relation.table)} WHERE {q(relation.target_column)} = %s', (id_,))
                 if cur.fetchone()[0]:
                     found.append(f'{other.plural}/{relation.name}')
+    if entity.name in VARIABLE_TARGETS:  # a virtual meter's equation reads it
+        cur.execute('SELECT COUNT(*) FROM tbl_variables WHERE meter_type = %s AND meter_id = %s', (entity.name, id_))
+        if cur.fetchone()[0]:
+            found.append('virtualmeters.variables')
     return found
+
+
+VARIABLE_TARGETS = frozenset({'meter', 'virtual_meter', 'offline_meter'})
 
 
 def expand_refs(cur: Any, entity: Entity, rows: list[Row]) -> list[Row]:

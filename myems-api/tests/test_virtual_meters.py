@@ -185,3 +185,15 @@ def test_import_and_clone_are_checked(factory: Any, counts: Any) -> None:
     assert counts() == before
     good = {**bad, 'equation': snapshot['equation']}
     factory.request('POST', '/virtualmeters/import', good, expect=201)
+
+
+def test_a_meter_an_equation_reads_cannot_be_deleted(factory: Any, counts: Any, meters: list[int]) -> None:
+    inner = factory.create('virtual_meter')
+    factory.create('virtual_meter', equation='a + b', variables=[variable('a', 'meter', meters[0]),
+                   variable('b', 'virtual_meter', inner)])  # fmt: skip
+    for plural, id_ in (('meters', meters[0]), ('virtualmeters', inner)):
+        before = counts()
+        result = factory.request('DELETE', f'/{plural}/{id_}')
+        assert result.status_code == 400 and 'virtualmeters.variables' in result.json['message'], result.text
+        assert counts() == before
+    factory.request('DELETE', f'/meters/{meters[1]}', expect=204)  # not read by any equation

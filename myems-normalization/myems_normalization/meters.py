@@ -20,6 +20,7 @@ from typing import Any
 
 from myems_common.counters import Slot, slot_energy
 from myems_common.db import Database
+from myems_common.slotstore import replace_slots
 from myems_common.timeutil import ceil_slot, floor_slot
 
 log = logging.getLogger(__name__)
@@ -133,18 +134,5 @@ class MeterEnergy:
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: list[Slot]) -> datetime | None:
         start, end = floor_slot(start, self.slot_minutes), ceil_slot(end, self.slot_minutes)
-        keep = [s.start for s in result]
-        sql = f'DELETE FROM {TABLE} WHERE meter_id = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
-        if keep:
-            sql += f' AND start_datetime_utc NOT IN ({", ".join(["%s"] * len(keep))})'
-        cur.execute(sql, (object_id, start, end, *keep))
-        for first in range(0, len(result), 1000):
-            rows = result[first : first + 1000]
-            cur.execute(
-                f'INSERT INTO {TABLE} (meter_id, start_datetime_utc, actual_value, is_estimated) VALUES '
-                + ', '.join(['(%s, %s, %s, %s)'] * len(rows))
-                + ' ON DUPLICATE KEY UPDATE actual_value = VALUES(actual_value), is_estimated = VALUES(is_estimated)',
-                [v for s in rows for v in (object_id, s.start, s.value, s.estimated)],
-            )
-        reached = (result[-1].start + self.slot) if result else start
-        return reached
+        replace_slots(cur, TABLE, 'meter_id', object_id, start, end, result)
+        return (result[-1].start + self.slot) if result else start

@@ -49,12 +49,27 @@ class World:
         with self.db.transaction('historical') as cur:
             write_batch(cur, [Reading(point, ENERGY, t, Decimal(str(v))) for t, v in rows])
 
-    def slots(self, meter: int) -> list[tuple[datetime, Decimal, int]]:
+    def virtual_meter(self, name: str, equation: str, variables: dict[str, tuple[str, int]]) -> int:
+        with self.db.transaction('system') as cur:
+            cur.execute(
+                'INSERT INTO tbl_virtual_meters (name, uuid, equation, energy_category_id, is_counted, cost_center_id)'
+                ' VALUES (%s, UUID(), %s, 1, 1, 1)',
+                (name, equation),
+            )
+            vm = int(cur.lastrowid)
+            for symbol, (kind, target) in variables.items():
+                cur.execute(
+                    'INSERT INTO tbl_variables (name, virtual_meter_id, meter_type, meter_id) VALUES (%s, %s, %s, %s)',
+                    (symbol, vm, kind, target),
+                )
+        return vm
+
+    def slots(self, meter: int, kind: str = 'meter') -> list[tuple[datetime, Decimal, int]]:
         return [
             (t, v, int(e))
             for t, v, e in self.db.fetch_all(
                 'energy',
-                'SELECT start_datetime_utc, actual_value, is_estimated FROM tbl_meter_hourly WHERE meter_id = %s'
+                f'SELECT start_datetime_utc, actual_value, is_estimated FROM tbl_{kind}_hourly WHERE {kind}_id = %s'
                 ' ORDER BY start_datetime_utc',
                 (meter,),
             )

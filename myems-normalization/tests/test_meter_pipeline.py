@@ -9,6 +9,7 @@ from typing import Any
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.pipeline import Runner
 from myems_normalization.meters import MeterEnergy
+from myems_normalization.virtualmeters import VirtualMeterEnergy
 
 T0 = datetime(2026, 3, 1)
 D = Decimal
@@ -75,3 +76,41 @@ def test_late_readings_are_cleaned_and_the_hours_recomputed(world: Any) -> None:
     assert not any(e for _, e in after.values())
     assert sum(v for v, _ in after.values()) == true_rows[-1][1] - true_rows[0][1]
     assert world.db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_pipeline_dirty_ranges')[0] == 0
+
+
+def test_virtual_meters_follow_their_inputs_in_dependency_order(world: Any) -> None:
+    main, main_point = world.meter('main')
+    sub, sub_point = world.meter('sub')
+    main_rows = every(15, 4 * 6 + 1, per_step=2.5)  # 10 an hour for 6 hours
+    late = main_rows[9:15]  # 02:15 .. 03:30 arrive late, and really used 4 in hour 2 and 16 in hour 3
+    world.readings(main_point, [r for r in main_rows if r not in late])
+    world.readings(sub_point, every(15, 4 * 6 + 1, first=50, per_step=1))  # 4 an hour
+    rest = world.virtual_meter('rest', 'A - B', {'a': ('meter', main), 'b': ('meter', sub)})
+    share = world.virtual_meter('share', 'x / (y - 6) * 100', {'x': ('virtual_meter', rest), 'y': ('meter', main)})
+    steps = [
+        EnergyCleaning(world.settings.db('energy').database),
+        MeterEnergy(60),
+        VirtualMeterEnergy(60, T0),
+    ]
+    Runner(world.db, steps).run_until_idle()
+    assert [v for _, v, _ in world.slots(rest, 'virtual_meter')] == [D(6)] * 6
+    assert [v for _, v, _ in world.slots(share, 'virtual_meter')] == [D(150)] * 6  # 6 / (10 - 6) * 100
+
+    at_two = main_rows[8][1]  # the counter at 02:00
+    world.readings(main_point, [(t, at_two + D(i + 1)) for i, (t, _) in enumerate(late[:3])])
+    world.readings(main_point, [(t, at_two + 4 + D(4 * i)) for i, (t, _) in enumerate(late[3:])])
+    Runner(world.db, steps).run_until_idle()
+    assert [v for _, v, _ in world.slots(main)] == [D(10), D(10), D(4), D(16), D(10), D(10)]
+    assert [v for _, v, _ in world.slots(rest, 'virtual_meter')] == [D(6), D(6), D(0), D(12), D(6), D(6)]
+    assert [v for _, v, _ in world.slots(share, 'virtual_meter')][2:4] == [D(0), D(120)]  # 0/(4-6), 12/(16-6)
+    assert world.db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_pipeline_dirty_ranges')[0] == 0
+
+
+def test_an_equation_that_cannot_be_evaluated_skips_only_that_slot(world: Any) -> None:
+    meter, point = world.meter('flat')
+    counter = [1000 + min(i, 4) + max(0, i - 8) for i in range(13)]  # 4 in hour 0, none in hour 1, 4 in hour 2
+    world.readings(point, [(T0 + timedelta(minutes=15 * i), D(v)) for i, v in enumerate(counter)])
+    ratio = world.virtual_meter('ratio', '8 / m', {'m': ('meter', meter)})
+    steps = [EnergyCleaning(world.settings.db('energy').database), MeterEnergy(60), VirtualMeterEnergy(60, T0)]
+    Runner(world.db, steps).run_until_idle()
+    assert [(t.hour, v) for t, v, _ in world.slots(ratio, 'virtual_meter')] == [(0, D(2)), (2, D(2))]
