@@ -236,6 +236,8 @@ class Runner:
             if self.stop_event.is_set():
                 raise Stopped
             start, horizon = bounds.get(object_id, (None, None))
+            if horizon is not None:  # watermarks are stored in whole seconds (DATETIME)
+                horizon = horizon.replace(microsecond=0)
             until = progress.get(object_id, start)
             try:
                 result.chunks += self._object(step, object_id, until, horizon, dirty.get(object_id))

@@ -2,6 +2,7 @@
 
 * meter slot energy from cleaned counter readings (myems_normalization.meters);
 * virtual meter slots from their equations, in dependency order (myems_normalization.virtualmeters);
+* virtual point readings from their expressions on a common time grid (myems_normalization.virtualpoints);
 * uploaded offline meter and data repair workbooks (status 'new'), every UPLOADS_INTERVAL_SECONDS (30).
 
 The slot length is MINUTES_TO_COUNT (60; 15 and 30 also work). NORMALIZATION_INTERVAL_SECONDS (60) is the
@@ -22,6 +23,7 @@ from myems_normalization.meters import MeterEnergy
 from myems_normalization.offline import process_offline_meter_file
 from myems_normalization.repair import process_data_repair_file
 from myems_normalization.virtualmeters import VirtualMeterEnergy
+from myems_normalization.virtualpoints import VirtualPointValues
 
 log = logging.getLogger('myems_normalization')
 UPLOADS = (
@@ -31,10 +33,8 @@ UPLOADS = (
 
 
 def steps(settings: Settings) -> list[Step]:
-    return [
-        MeterEnergy(settings.minutes_to_count),
-        VirtualMeterEnergy(settings.minutes_to_count, settings.start_datetime_utc),
-    ]
+    slot = settings.minutes_to_count
+    return [VirtualPointValues(), MeterEnergy(slot), VirtualMeterEnergy(slot, settings.start_datetime_utc)]
 
 
 def process_uploads(db: Database) -> int:

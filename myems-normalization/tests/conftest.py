@@ -44,6 +44,15 @@ class World:
             cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, point))
         return int(meter), int(point)
 
+    def analog(self, name: str, address: str = '{}', is_virtual: bool = False) -> int:
+        with self.db.transaction('system') as cur:
+            cur.execute(
+                'INSERT INTO tbl_points (name, data_source_id, object_type, units, high_limit, low_limit, is_trend,'
+                " is_virtual, address) VALUES (%s, 1, 'ANALOG_VALUE', 'kW', 1e6, -1e6, 1, %s, %s)",
+                (name, is_virtual, address),
+            )
+            return int(cur.lastrowid)
+
     def readings(self, point: int, rows: Iterable[tuple[datetime, Decimal | float | int]]) -> None:
         """Stored the way acquisition stores them (trend rows, *_latest, late ones reported to cleaning)."""
         with self.db.transaction('historical') as cur:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.pipeline import Runner
+from myems_common.readings import ANALOG, Reading, write_batch
 from myems_normalization.meters import MeterEnergy
 from myems_normalization.virtualmeters import VirtualMeterEnergy
+from myems_normalization.virtualpoints import VirtualPointValues
 
 T0 = datetime(2026, 3, 1)
 D = Decimal
@@ -114,3 +117,20 @@ def test_an_equation_that_cannot_be_evaluated_skips_only_that_slot(world: Any) -
     steps = [EnergyCleaning(world.settings.db('energy').database), MeterEnergy(60), VirtualMeterEnergy(60, T0)]
     Runner(world.db, steps).run_until_idle()
     assert [(t.hour, v) for t, v, _ in world.slots(ratio, 'virtual_meter')] == [(0, D(2)), (2, D(2))]
+
+
+def test_a_virtual_point_combines_inputs_read_at_different_times(world: Any) -> None:
+    a, b = world.analog('feeder a'), world.analog('feeder b')
+    address = json.dumps({'expression': 'a + 2 * b', 'substitutions': {'a': a, 'b': b}})
+    total = world.analog('feeders', address, is_virtual=True)
+    with world.db.transaction('historical') as cur:  # a every minute on the minute, b every minute at :30
+        write_batch(cur, [Reading(a, ANALOG, T0 + timedelta(minutes=i), D(10 + i)) for i in range(11)])
+        write_batch(cur, [Reading(b, ANALOG, T0 + timedelta(minutes=i, seconds=30), D(i)) for i in range(11)])
+    Runner(world.db, [VirtualPointValues()]).run_until_idle()
+    got = world.db.fetch_all(
+        'historical',
+        'SELECT utc_date_time, actual_value FROM tbl_analog_value WHERE point_id = %s ORDER BY 1',
+        (total,),
+    )
+    # b at minute m is interpolated between m-1:30 and m:30 -> m - 0.5; a + 2b = 10 + m + 2m - 1
+    assert [(t.minute, v) for t, v in got] == [(m, D(9 + 3 * m)) for m in range(1, 11)]
