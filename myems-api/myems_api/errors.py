@@ -98,7 +98,7 @@ def handle_http_error(req: falcon.Request, resp: falcon.Response, error: falcon.
 
 # A value the validator let through but the column cannot hold (out of range, too long, a date before
 # 1000): the statement failed and its transaction rolled back, so this is bad input, not a server error.
-VALUE_ERRNOS = frozenset({1264, 1265, 1292, 1366, 1406})
+VALUE_ERRNOS = frozenset({1048, 1264, 1265, 1292, 1364, 1366, 1406})  # NULL, range, truncation, no default
 _COLUMN = re.compile(r"column [`'\"]?(?:[\w$]+[`'\"]?\.[`'\"]?)*([\w$]+)")
 # A row that repeats a unique key the API does not check itself (a calendar's date given twice): bad input.
 DUPLICATE_ERRNO = 1062

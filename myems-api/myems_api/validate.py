@@ -219,7 +219,10 @@ def parse_fields(entity: Entity, data: dict[str, Any], parser: Parser, partial: 
             if f.required and not partial:
                 raise bad_request(code_for(entity, f), f'{entity.name}.{f.name} is required')
             continue
-        values[f.name] = parser.value(entity, f, raw)
+        value = parser.value(entity, f, raw)
+        if value is None and not f.nullable:
+            continue  # an optional column that cannot hold NULL: null means not given (its default applies)
+        values[f.name] = value
     return values
 
 

@@ -193,3 +193,16 @@ def test_menus_web_lists_visible_routes_under_visible_parents(
     shown_route = api.simulate_get(f'/menus/{shown}', headers=admin_headers).json['route']
     assert routes[top_route] == [shown_route]
     assert not any(r.startswith('/tenant ') for r in routes)
+
+
+def test_null_for_an_optional_flag_means_not_given(api: testing.TestClient, admin_headers: dict[str, str]) -> None:
+    """A create or import naming an optional, non-null column as null gets the column's default (not a 500)."""
+    body = {'name': unique('Weekly'), 'expression': {}, 'is_enabled': True, 'is_run_immediately': None}
+    for path, sent in (
+        ('/advancedreports', {'data': body}),
+        ('/advancedreports/import', {**body, 'name': unique('W')}),
+    ):
+        made = api.simulate_post(path, headers=admin_headers, json=sent)
+        assert made.status_code == 201, made.text
+        got = api.simulate_get(f'/advancedreports/{made.json["id"]}', headers=admin_headers).json
+        assert got['is_run_immediately'] is False
