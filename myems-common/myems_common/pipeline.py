@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -47,6 +48,8 @@ class Step(Protocol):
     name: str  # the key of its watermarks and dirty ranges, e.g. 'meter_energy'
     database: str  # settings key of the database it writes, which also holds its bookkeeping
     chunk: timedelta  # the longest range done in one transaction
+    # a step may set `ordered = True`: its objects are then done one after another in the order of
+    # objects() (virtual meters, which read each other), never side by side
 
     def objects(self, db: Database) -> Sequence[int]:
         """The ids to process this pass (meters, points, ...)."""
@@ -189,8 +192,10 @@ class Runner:
         backoff: float = 0.5,
         stop_event: threading.Event | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        workers: int = 1,
     ) -> None:
         self.db = db
+        self.workers = workers  # objects of an unordered step processed side by side (database time overlaps)
         self.steps = list(steps)
         self.retries = retries
         self.backoff = backoff
@@ -232,7 +237,9 @@ class Runner:
             progress = read_progress(cur, step.name)
             dirty = read_dirty(cur, step.name)
         bounds = step.bounds(self.db, ids, progress) if ids else {}
-        for object_id in ids:
+
+        def one(object_id: int) -> int | None:
+            """Chunks done for one object, or None if it failed."""
             if self.stop_event.is_set():
                 raise Stopped
             start, horizon = bounds.get(object_id, (None, None))
@@ -240,13 +247,21 @@ class Runner:
                 horizon = horizon.replace(microsecond=0)
             until = progress.get(object_id, start)
             try:
-                result.chunks += self._object(step, object_id, until, horizon, dirty.get(object_id))
+                return self._object(step, object_id, until, horizon, dirty.get(object_id))
             except Stopped:
                 raise
-            except Exception:
-                result.failures += 1  # one object's bad input must not hold back the others
+            except Exception:  # one object's bad input must not hold back the others
                 log.exception('%s: object %s failed; it is retried next pass', step.name, object_id)
-            result.objects += 1
+                return None
+
+        if self.workers > 1 and not getattr(step, 'ordered', False) and len(ids) > 1:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix=step.name) as pool:
+                outcomes = list(pool.map(one, ids))
+        else:
+            outcomes = [one(object_id) for object_id in ids]
+        result.objects = len(outcomes)
+        result.chunks = sum(o for o in outcomes if o is not None)
+        result.failures = sum(1 for o in outcomes if o is None)
         stale = [i for object_id, d in dirty.items() if object_id not in set(ids) for i in d.ids]
         if stale:  # requests for objects that no longer exist
             self._retry(partial(self._delete, step, stale))

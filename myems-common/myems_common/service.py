@@ -9,6 +9,7 @@ from the watermarks. A database that is down at start or later is waited for, ne
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -58,7 +59,8 @@ def run_service(
         thread.start()
     steps = build_steps(settings)
     log.info('%s started: %s every %.0f s when idle', name, ', '.join(s.name for s in steps), interval)
-    Runner(db, steps, stop_event=stop).run_forever(interval)
+    workers = int(os.environ.get('PIPELINE_WORKERS', '4'))
+    Runner(db, steps, stop_event=stop, workers=workers).run_forever(interval)
     for thread in threads:
         thread.join(timeout=5)
     db.close()

@@ -44,6 +44,7 @@ class VirtualMeterEnergy:
     name = 'virtual_meter_energy'
     database = 'energy'
     chunk = timedelta(days=31)
+    ordered = True  # inputs before the virtual meters that read them
 
     def __init__(self, slot_minutes: int = 60, first: datetime | None = None) -> None:
         self.slot_minutes = slot_minutes
