@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
+
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.pipeline import Runner
 from myems_common.readings import ANALOG, Reading, write_batch
+from myems_normalization.__main__ import process_uploads
 from myems_normalization.meters import MeterEnergy
 from myems_normalization.virtualmeters import VirtualMeterEnergy
 from myems_normalization.virtualpoints import VirtualPointValues
@@ -134,3 +138,29 @@ def test_a_virtual_point_combines_inputs_read_at_different_times(world: Any) -> 
     )
     # b at minute m is interpolated between m-1:30 and m:30 -> m - 0.5; a + 2b = 10 + m + 2m - 1
     assert [(t.minute, v) for t, v in got] == [(m, D(9 + 3 * m)) for m in range(1, 11)]
+
+
+def test_an_uploaded_offline_meter_month_reaches_the_virtual_meters_reading_it(world: Any) -> None:
+    with world.db.transaction('system') as cur:
+        cur.execute(
+            'INSERT INTO tbl_offline_meters (name, uuid, energy_category_id, is_counted, hourly_low_limit,'
+            " hourly_high_limit, cost_center_id) VALUES ('manual', UUID(), 1, 1, 0, 100, 1)"
+        )
+        offline = int(cur.lastrowid)
+    double = world.virtual_meter('double', 'o * 2', {'o': ('offline_meter', offline)})
+    book = openpyxl.Workbook()
+    for row in (['year', 'month'], [2026, 2], [offline, 'manual', '', 24, 48]):
+        book.active.append(row)
+    blob = io.BytesIO()
+    book.save(blob)
+    with world.db.transaction('historical') as cur:
+        cur.execute(
+            'INSERT INTO tbl_offline_meter_files (file_name, uuid, upload_datetime_utc, status, file_object)'
+            " VALUES ('feb.xlsx', UUID(), UTC_TIMESTAMP(), 'new', %s)",
+            (blob.getvalue(),),
+        )
+    assert process_uploads(world.db) == 1 and process_uploads(world.db) == 0  # done once, then nothing new
+    Runner(world.db, [VirtualMeterEnergy(60, T0)]).run_until_idle()
+    slots = world.slots(double, 'virtual_meter')
+    assert len(slots) == 48 and {v for _, v, _ in slots} == {D(2), D(4)}  # 1 and 2 an hour, doubled
+    assert sum(v for _, v, _ in slots) == 2 * (24 + 48)
