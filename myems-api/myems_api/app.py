@@ -60,7 +60,8 @@ def add_entity_routes(app: falcon.App, services: Services) -> list[str]:
     for entity in ENTRIES:
         base = f'/{entity.plural}'
         app.add_route(base, crud.Collection(entity, services))
-        app.add_route(base + '/{id_}', crud.Item(entity, services))
+        item = crud.ItemWithClone if entity.item_post_clones else crud.Item
+        app.add_route(base + '/{id_}', item(entity, services))
         app.add_route(base + '/{id_}/export', crud.Export(entity, services))
         app.add_route(base + '/import', crud.Import(entity, services))
         app.add_route(base + '/{id_}/clone', crud.Clone(entity, services))

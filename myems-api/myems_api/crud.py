@@ -537,3 +537,10 @@ class Action(EntityResource):
             store.update(cur, self.entity, item_id, self.values)
             note({'after': self.values})
         resp.media = {'id': item_id}
+
+
+class ItemWithClone(Item):
+    """An item that also answers MyEMS's older clone route, POST /{plural}/{id} (the registry says which)."""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id_: str) -> None:
+        Clone(self.entity, self.services).on_post(req, resp, id_)

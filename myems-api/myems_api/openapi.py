@@ -390,6 +390,11 @@ def _clone(r: Any, t: str) -> Operation:
     return _op(r, t, 'clone', summary, auth='admin', status=201, response=ref('Created'))
 
 
+def _clone_alias(r: Any, t: str) -> Operation:
+    summary = f"Copy {a_label(r.entity)} (MyEMS's older route; the same as /clone)"
+    return _op(r, t, 'clone_alias', summary, auth='admin', status=201, response=ref('Created'))
+
+
 def _action(r: Any, t: str) -> Operation:
     values = ', '.join(f'{k} = {v}' for k, v in r.values.items())
     summary = f'{r.action.capitalize()} {a_label(r.entity)} (sets {values})'
@@ -458,6 +463,7 @@ def _owned_item(method: str) -> Describer:
 CRUD_OPERATIONS: dict[tuple[type, str], Describer] = {
     (crud.Collection, 'GET'): _list,
     (crud.Collection, 'POST'): _create,
+    (crud.ItemWithClone, 'POST'): _clone_alias,
     (crud.Item, 'GET'): _get,
     (crud.Item, 'PUT'): _update,
     (crud.Item, 'DELETE'): _delete,
@@ -499,7 +505,7 @@ def describe_operation(resource: Any, method: str, template: str, doc: RouteDoc 
     """A RouteDoc wins; then the generic resources' own description; else flagged as undocumented."""
     if doc is not None:
         return routedoc_operation(doc)
-    describer = CRUD_OPERATIONS.get((type(resource), method))
+    describer = next((d for c in type(resource).__mro__ if (d := CRUD_OPERATIONS.get((c, method)))), None)
     return describer(resource, template) if describer else undocumented(method, template, resource)
 
 

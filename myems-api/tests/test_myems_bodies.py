@@ -206,3 +206,16 @@ def test_null_for_an_optional_flag_means_not_given(api: testing.TestClient, admi
         assert made.status_code == 201, made.text
         got = api.simulate_get(f'/advancedreports/{made.json["id"]}', headers=admin_headers).json
         assert got['is_run_immediately'] is False
+
+
+def test_post_on_an_equipment_item_clones_it_as_myems_older_route_does(
+    api: testing.TestClient, admin_headers: dict[str, str], factory: Any
+) -> None:
+    for entity, plural in (('equipment', 'equipments'), ('combined_equipment', 'combinedequipments')):
+        source = factory.create(entity)
+        made = api.simulate_post(f'/{plural}/{source}', headers=admin_headers)
+        assert made.status_code == 201, made.text
+        original = api.simulate_get(f'/{plural}/{source}', headers=admin_headers).json
+        copy = api.simulate_get(f'/{plural}/{made.json["id"]}', headers=admin_headers).json
+        assert copy['name'].startswith(original['name']) and copy['id'] != original['id']
+    assert api.simulate_post('/meters/1', headers=admin_headers).status_code == 405  # only where MyEMS has it

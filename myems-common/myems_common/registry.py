@@ -87,6 +87,8 @@ class Entity:
     tree_route: str | None = None
     # PUT /{plural}/{id}/{action} sets these values: ('run', (('is_run_immediately', True),))
     actions: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    # MyEMS's older clone route: POST /{plural}/{id} copies the row, as POST /{plural}/{id}/clone does
+    item_post_clones: bool = False
 
     def __post_init__(self) -> None:
         if self.visibility not in ('global', 'scoped', 'admin'):
@@ -448,6 +450,7 @@ ENTRIES: tuple[Entity, ...] = (
         ),
         series=_io('equipment'),
         visibility='scoped',
+        item_post_clones=True,
     ),
     Entity(
         'combined_equipment',
@@ -462,6 +465,7 @@ ENTRIES: tuple[Entity, ...] = (
         ),
         series=_io('combined_equipment'),
         visibility='scoped',
+        item_post_clones=True,
     ),
     Entity(
         'tenant_type',
