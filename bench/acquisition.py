@@ -39,7 +39,7 @@ from typing import Any
 
 from common import bench_settings  # bench/common.py
 
-from myems_common.config import Settings, load_settings
+from myems_common.config import Settings, database_env, load_settings
 from myems_common.db import Database, bulk_insert
 from myems_common.logsetup import setup_logging
 
@@ -49,13 +49,6 @@ RESULTS = ROOT / 'bench' / 'results'
 
 
 # ------------------------------------------------------------------------------------------- settings
-def env_for(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for key, cfg in settings.databases.items():
-        env[f'MYEMS_{key.upper()}_DB_DATABASE'] = cfg.database
-    return env
-
-
 # ------------------------------------------------------------------------------------------- configuration
 def write_config(db: Database, devices: int, ports: int, base_port: int, per_source: int, interval: int) -> str:
     """Replace the bench databases' Modbus configuration with the fleet's; returns gateway 1's token."""
@@ -172,7 +165,7 @@ def child(args: argparse.Namespace) -> int:
 def run_one(settings: Settings, db: Database, devices: int, args: argparse.Namespace) -> dict[str, Any]:
     ports = max(args.min_ports, math.ceil(devices / 200))
     token = write_config(db, devices, ports, args.base_port, args.devices_per_source, args.interval)
-    env = env_for(settings)
+    env = {**os.environ, **database_env(settings)}
     sim = subprocess.Popen(
         [sys.executable, '-m', 'myems_demo.devices', '--fleet', str(devices), '--ports', str(ports),
          '--base-port', str(args.base_port), '--update-seconds', '5'],

@@ -262,7 +262,8 @@ class Runner:
         result.objects = len(outcomes)
         result.chunks = sum(o for o in outcomes if o is not None)
         result.failures = sum(1 for o in outcomes if o is None)
-        stale = [i for object_id, d in dirty.items() if object_id not in set(ids) for i in d.ids]
+        known = set(ids)
+        stale = [i for object_id, d in dirty.items() if object_id not in known for i in d.ids]
         if stale:  # requests for objects that no longer exist
             self._retry(partial(self._delete, step, stale))
         return result

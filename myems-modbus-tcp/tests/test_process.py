@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from myems_common.config import ConfigError
+from myems_common.config import ConfigError, database_env
 from myems_common.db import Database
 from myems_demo.devices import DeviceServer
 from myems_modbus_tcp.__main__ import load_options
@@ -38,8 +38,7 @@ def test_the_daemon_process_stores_readings_and_stops_on_sigterm(
     servers(port).set_value(3, 10, '<f', 230.5)
     point = config.point(config.source(port, interval=1), address(3, 10, '<f', 2), 'ANALOG_VALUE')
     env = dict(os.environ, GATEWAY_ID='1', GATEWAY_TOKEN=config.token, MYEMS_MODBUS_SPOOL_DIR=str(tmp_path / 'spool'))
-    for key, cfg in settings.databases.items():
-        env[f'MYEMS_{key.upper()}_DB_DATABASE'] = cfg.database
+    env.update(database_env(settings))
     log_path = tmp_path / 'daemon.log'
     with log_path.open('wb') as log:
         process = subprocess.Popen([sys.executable, '-m', 'myems_modbus_tcp'], env=env, stdout=log, stderr=log)

@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from myems_common.config import database_env
+
 
 def test_the_process_serves_and_stops_on_sigterm(site: Any, publisher: Any, wait_until: Any, tmp_path: Path):
     source = site.source()
     point = site.point(source, {'topic': 'proc', 'json_path': '$.v'})
     env = dict(os.environ, GATEWAY_ID=str(site.gateway_id), GATEWAY_TOKEN=site.token,
                MYEMS_MQTT_SPOOL_DIR=str(tmp_path / 'spool'), LOG_LEVEL='INFO')  # fmt: skip
-    for key, config in site.settings.databases.items():
-        env[f'MYEMS_{key.upper()}_DB_DATABASE'] = config.database
+    env.update(database_env(site.settings))
     log_path = tmp_path / 'mqtt.log'
     with log_path.open('wb') as log_file:
         process = subprocess.Popen([sys.executable, '-m', 'myems_mqtt'], env=env, stderr=log_file)

@@ -38,16 +38,20 @@ class MeterEnergy:
         self.chunk = chunk or timedelta(days=31)
 
     # ------------------------------------------------------------------ what to do
-    def points_of(self, db: Database, meter_ids: Sequence[int] | None = None) -> dict[int, list[int]]:
+    def points_of(self, db: Database, meter: int | None = None) -> dict[int, list[int]]:
+        """The energy points of every meter, or of one."""
+        sql = (
+            'SELECT mp.meter_id, mp.point_id FROM tbl_meters_points mp JOIN tbl_points p ON p.id = mp.point_id'
+            " WHERE p.object_type = 'ENERGY_VALUE'"
+        )
         rows = db.fetch_all(
             'system',
-            'SELECT mp.meter_id, mp.point_id FROM tbl_meters_points mp JOIN tbl_points p ON p.id = mp.point_id'
-            " WHERE p.object_type = 'ENERGY_VALUE' ORDER BY mp.meter_id, mp.point_id",
+            sql + (' AND mp.meter_id = %s' if meter is not None else '') + ' ORDER BY mp.meter_id, mp.point_id',
+            () if meter is None else (meter,),
         )
         found: dict[int, list[int]] = {}
-        for meter, point in rows:
-            if meter_ids is None or meter in meter_ids:
-                found.setdefault(int(meter), []).append(int(point))
+        for meter_id, point in rows:
+            found.setdefault(int(meter_id), []).append(int(point))
         return found
 
     def objects(self, db: Database) -> Sequence[int]:
@@ -57,30 +61,29 @@ class MeterEnergy:
         self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
     ) -> dict[int, tuple[datetime | None, datetime]]:
         found: dict[int, tuple[datetime | None, datetime]] = {}
-        for meter, points in self.points_of(db, set(object_ids)).items():
-            spans = [self._good_span(db, p) for p in points]
-            if any(s is None for s in spans):
+        wanted = set(object_ids)
+        for meter, points in self.points_of(db).items():
+            if meter not in wanted:
+                continue
+            lasts = [self._good(db, p, 'DESC') for p in points]
+            if any(t is None for t in lasts):
                 continue  # a point with no good reading yet holds the meter back
-            firsts = [s[0] for s in spans if s is not None]
-            lasts = [s[1] for s in spans if s is not None]
-            found[meter] = (floor_slot(min(firsts), self.slot_minutes), floor_slot(min(lasts), self.slot_minutes))
+            start = None
+            if meter not in progress:  # only a meter seen for the first time needs its first reading
+                start = floor_slot(min(t for p in points if (t := self._good(db, p, 'ASC'))), self.slot_minutes)
+            found[meter] = (start, floor_slot(min(t for t in lasts if t is not None), self.slot_minutes))
         return found
 
     @staticmethod
-    def _good_span(db: Database, point: int) -> tuple[datetime, datetime] | None:
-        first = db.fetch_one(
+    def _good(db: Database, point: int, order: str) -> datetime | None:
+        """The first (ASC) or last (DESC) good reading's time of one point."""
+        row = db.fetch_one(
             'historical',
-            'SELECT utc_date_time FROM tbl_energy_value WHERE point_id = %s AND is_bad = 0'
-            ' ORDER BY utc_date_time LIMIT 1',
+            f'SELECT utc_date_time FROM tbl_energy_value WHERE point_id = %s AND is_bad = 0'
+            f' ORDER BY utc_date_time {order} LIMIT 1',
             (point,),
         )
-        last = db.fetch_one(
-            'historical',
-            'SELECT utc_date_time FROM tbl_energy_value WHERE point_id = %s AND is_bad = 0'
-            ' ORDER BY utc_date_time DESC LIMIT 1',
-            (point,),
-        )
-        return (first[0], last[0]) if first and last else None
+        return row[0] if row else None
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
         rows = db.fetch_all(
@@ -117,7 +120,7 @@ class MeterEnergy:
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> list[Slot]:
         start, end = floor_slot(start, self.slot_minutes), ceil_slot(end, self.slot_minutes)
         total: dict[datetime, Slot] = {}
-        points = self.points_of(db, {object_id}).get(object_id, [])
+        points = self.points_of(db, object_id).get(object_id, [])
         for index, point in enumerate(points):
             slots = {
                 s.start: s for s in slot_energy(self.readings(db, point, start, end), start, end, self.slot, self.gap)

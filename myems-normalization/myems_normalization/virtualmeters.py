@@ -51,9 +51,12 @@ class VirtualMeterEnergy:
         self.first = first or datetime(2024, 12, 31, 16)
 
     # ------------------------------------------------------------------ configuration
-    def variables(self, db: Database) -> dict[int, list[Variable]]:
+    def variables(self, db: Database, meter: int | None = None) -> dict[int, list[Variable]]:
+        """The variables of every virtual meter, or of one."""
         found: dict[int, list[Variable]] = {}
-        rows = db.fetch_all('system', 'SELECT virtual_meter_id, name, meter_type, meter_id FROM tbl_variables')
+        sql = 'SELECT virtual_meter_id, name, meter_type, meter_id FROM tbl_variables'
+        rows = db.fetch_all('system', sql + (' WHERE virtual_meter_id = %s' if meter is not None else ''),
+                            () if meter is None else (meter,))  # fmt: skip
         for owner, name, kind, target in rows:
             found.setdefault(int(owner), []).append(Variable(str(name).lower(), str(kind), int(target)))
         return found
@@ -63,10 +66,11 @@ class VirtualMeterEnergy:
         variables = self.variables(db)
         graph = {v: [x.target for x in variables.get(v, []) if x.kind == 'virtual_meter'] for v in ids}
         try:
-            return [v for v in evaluation_order(graph) if v in set(ids)]
+            known = set(ids)
+            return [v for v in evaluation_order(graph) if v in known]
         except CycleError as error:  # the API refuses cycles; one made by SQL stops only its own members
             log.error('%s: these virtual meters are skipped until it is broken', error)
-            return [v for v in ids if v not in set(error.path)]
+            return [v for v in ids if v not in error.path]
 
     def bounds(
         self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
@@ -139,7 +143,7 @@ class VirtualMeterEnergy:
         except ExpressionError as error:
             log.error('virtual meter %r (%s): equation refused: %s', row[0], object_id, error)
             return []
-        inputs = {v.name: v for v in self.variables(db).get(object_id, [])}
+        inputs = {v.name: v for v in self.variables(db, object_id).get(object_id, [])}
         series = {name: self._series(db, v, start, end) for name, v in inputs.items()}
         slots = []
         moment = start

@@ -34,19 +34,27 @@ class VirtualPointValues:
     def __init__(self, max_gap: timedelta = timedelta(minutes=15)) -> None:
         self.max_gap = max_gap
 
-    def definitions(self, db: Database) -> dict[int, tuple[str, VirtualPoint | None, bool]]:
-        """Per virtual point: object type, parsed address (None if unusable) and is_trend."""
+    def definitions(
+        self, db: Database, point: int | None = None, quiet: bool = False
+    ) -> dict[int, tuple[str, VirtualPoint | None, bool]]:
+        """Per virtual point (every one, or one): object type, parsed address (None if unusable), is_trend.
+        An unusable address is logged unless `quiet` (objects() logs it once a pass)."""
+        sql = (
+            'SELECT id, name, object_type, address, is_trend FROM tbl_points WHERE is_virtual = 1'
+            " AND object_type IN ('ENERGY_VALUE', 'ANALOG_VALUE')"
+        )
         rows = db.fetch_all(
             'system',
-            'SELECT id, name, object_type, address, is_trend FROM tbl_points WHERE is_virtual = 1'
-            " AND object_type IN ('ENERGY_VALUE', 'ANALOG_VALUE') ORDER BY id",
+            sql + (' AND id = %s' if point is not None else '') + ' ORDER BY id',
+            () if point is None else (point,),
         )
         found: dict[int, tuple[str, VirtualPoint | None, bool]] = {}
         for id_, name, kind, address, is_trend in rows:
             try:
                 parsed: VirtualPoint | None = parse_address(int(id_), str(name), address)
             except AddressError as error:
-                log.error('%s', error)
+                if not quiet:
+                    log.error('%s', error)
                 parsed = None
             found[int(id_)] = (str(kind), parsed, bool(is_trend))
         return found
@@ -64,7 +72,7 @@ class VirtualPointValues:
     def bounds(
         self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
     ) -> dict[int, tuple[datetime | None, datetime]]:
-        definitions = self.definitions(db)
+        definitions = self.definitions(db, quiet=True)
         found: dict[int, tuple[datetime | None, datetime]] = {}
         for point in object_ids:
             parsed = definitions[point][1]
@@ -89,7 +97,7 @@ class VirtualPointValues:
         return found
 
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> list[Reading]:
-        kind, parsed, is_trend = self.definitions(db).get(object_id, ('', None, False))
+        kind, parsed, is_trend = self.definitions(db, object_id, quiet=True).get(object_id, ('', None, False))
         if parsed is None:
             return []
         inputs: dict[int, list[tuple[datetime, Decimal]]] = {}
