@@ -37,6 +37,7 @@ from typing import Any
 from common import bench_settings, recreate_databases, write_result  # bench/common.py
 
 from myems_common.config import database_env
+from myems_common.counterdata import points_behind
 from myems_common.db import Database
 from myems_common.logsetup import setup_logging
 from myems_common.readings import ENERGY, Reading, write_batch
@@ -127,7 +128,7 @@ def peak_rss_mb(pid: int) -> float:
 
 def finished(db: Database, meters: int, days: int) -> bool:
     """Every reading decided and every meter's slots written up to its last full hour."""
-    if db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NULL')[0]:
+    if points_behind(db):
         return False
     done = db.fetch_one(
         'energy',

@@ -24,6 +24,7 @@ import pytest
 
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.config import database_env
+from myems_common.counterdata import points_behind, undecided
 from myems_common.db import Database
 from myems_common.pipeline import Runner
 from myems_common.readings import ENERGY, Reading, write_batch
@@ -109,6 +110,7 @@ def daemon(module: str, settings: Any) -> subprocess.Popen[bytes]:
         **database_env(settings),
         'CLEANING_INTERVAL_SECONDS': '0.2',
         'NORMALIZATION_INTERVAL_SECONDS': '0.2',
+        'PIPELINE_CHUNK_HOURS': '6',  # many small transactions, so a kill lands in the middle of the work
         'LOG_LEVEL': 'WARNING',
     }
     return subprocess.Popen([sys.executable, '-m', module], env=env)
@@ -116,13 +118,13 @@ def daemon(module: str, settings: Any) -> subprocess.Popen[bytes]:
 
 def progress(db: Database) -> int:
     """Readings decided plus slots written."""
-    decided = db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NOT NULL')[0]
+    decided = db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value')[0] - undecided(db)
     return int(decided) + int(db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_meter_hourly')[0])
 
 
 def idle(db: Database) -> bool:
     """Every reading decided and every meter's slots up to its last good reading's slot."""
-    if db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value WHERE is_bad IS NULL')[0]:
+    if points_behind(db):
         return False
     done = db.fetch_all(
         'energy', "SELECT object_id, processed_until_utc FROM tbl_pipeline_progress WHERE step = 'meter_energy'"

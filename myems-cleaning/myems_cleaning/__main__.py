@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 
 from myems_cleaning.energy import EnergyCleaning
 from myems_cleaning.retention import purge
 from myems_common.config import Settings, load_settings
+from myems_common.counterdata import cleaning_recovery
 from myems_common.db import Database
 from myems_common.pipeline import Step
 from myems_common.service import run_service
@@ -23,8 +23,7 @@ RETENTION_EVERY_SECONDS = 8 * 3600
 
 
 def steps(settings: Settings) -> list[Step]:
-    recovery = timedelta(minutes=int(os.environ.get('CLEANING_RECOVERY_MINUTES', '60')))
-    return [EnergyCleaning(settings.db('energy').database, recovery)]
+    return [EnergyCleaning(settings.db('energy').database, cleaning_recovery())]
 
 
 def main() -> int:

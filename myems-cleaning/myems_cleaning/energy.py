@@ -1,23 +1,30 @@
-"""The energy cleaning step: flags each point's counter readings (is_bad, bad_reason), never deletes.
+"""The energy cleaning step: flags each point's bad counter readings (is_bad = 1, bad_reason), never deletes.
 
 Work is per point. A point's watermark is the time up to which every reading is decided; the work ahead
-of it ends at the point's newest reading (``tbl_energy_value_latest``). A reading that arrives behind the
-watermark is reported by the reading writer as a dirty range (``myems_common.readings.mark_late``), and
-that neighbourhood is decided again. When a decision changes for a reading meter normalization may
-already have used (or a late reading lands among decided ones), the meters of that point are marked
-dirty over the affected readings.
+of it ends at the point's newest reading (``tbl_energy_value_latest``). Only bad readings are written: a
+reading below the watermark that is not flagged is good, so a healthy counter costs one read and no
+writes. Most readings are settled by the usual case alone (`counters.regular_prefix`); from the first
+unusual one the full rules (`counters.clean`) decide.
+
+A reading that arrives behind the watermark is reported by the reading writer as a dirty range
+(``myems_common.readings.mark_late``); a data repair does the same. That range is decided again, its old
+flags cleared first, and the meters of the point are marked dirty from the good reading before the range
+to the reading after it, since normalization may have read it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from myems_common.counters import Flag, clean
+from myems_common.counterdata import moment, read_one, read_range, seconds
+from myems_common.counters import clean, regular_prefix
 from myems_common.db import Database
 from myems_common.pipeline import mark_dirty
 from myems_common.timeutil import utc_now
@@ -29,7 +36,7 @@ SECOND = timedelta(seconds=1)
 
 @dataclass(frozen=True)
 class Decisions:
-    flags: list[Flag]
+    bad: list[tuple[datetime, str | None]]  # (time, reason) of the readings flagged bad
     undecided: datetime | None
     changed: tuple[datetime, datetime] | None  # readings normalization must read again
     meters: tuple[int, ...]
@@ -70,68 +77,56 @@ class EnergyCleaning:
         if point is None:
             return Decisions([], None, None, ())
         low, high = Decimal(point[0]), Decimal(point[1])
-        base = db.fetch_one(
-            'historical',
-            'SELECT utc_date_time, actual_value FROM tbl_energy_value WHERE point_id = %s AND utc_date_time < %s'
-            ' AND is_bad = 0 ORDER BY utc_date_time DESC LIMIT 1',
-            (object_id, start),
+        before = read_one(db, object_id, 'utc_date_time < %s', (start,), last=True)
+        times, values = read_range(db, object_id, start, end + self.recovery + SECOND)
+        deciding = bisect_left(times, seconds(end))  # readings from here on are only looked at
+        regular = regular_prefix(
+            values, before[1] if before else None, math.ceil(low.scaleb(6)), math.floor(high.scaleb(6))
         )
-        rows = db.fetch_all(
-            'historical',
-            'SELECT utc_date_time, actual_value, is_bad, bad_reason FROM tbl_energy_value WHERE point_id = %s'
-            ' AND utc_date_time >= %s AND utc_date_time < %s ORDER BY utc_date_time',
-            (object_id, start, end + self.recovery + SECOND),
-        )
-        flags, undecided = clean(
-            [(r[0], r[1]) for r in rows], base[1] if base else None, low, high, utc_now(), self.recovery
-        )
-        flags = [f for f in flags if f.time < end]
-        if undecided is not None and undecided >= end:
-            undecided = None
+        bad: list[tuple[datetime, str | None]] = []
+        undecided = None
+        if regular < deciding:  # something unusual: the full rules from there
+            rest = [(moment(t), Decimal(v).scaleb(-6)) for t, v in zip(times[regular:], values[regular:], strict=True)]
+            base = values[regular - 1] if regular else (before[1] if before else None)
+            flags, undecided = clean(
+                rest, None if base is None else Decimal(base).scaleb(-6), low, high, utc_now(), self.recovery
+            )
+            bad = [(f.time, f.reason) for f in flags if f.bad and f.time < end]
+            if undecided is not None and undecided >= end:
+                undecided = None
+        changed = None
+        if self._decided(db, object_id, start):  # a range decided before: what normalization read may change
+            after = moment(times[deciding]) if deciding < len(times) else end
+            changed = (moment(before[0]) if before else start, after + SECOND)
         meters = tuple(
             int(r[0])
             for r in db.fetch_all('system', 'SELECT meter_id FROM tbl_meters_points WHERE point_id = %s', (object_id,))
         )
-        return Decisions(flags, undecided, self._changed(rows, flags, base), meters)
+        return Decisions(bad, undecided, changed, meters)
 
-    @staticmethod
-    def _changed(
-        rows: list[tuple[Any, ...]], flags: list[Flag], base: tuple[Any, ...] | None
-    ) -> tuple[datetime, datetime] | None:
-        """The span normalization must read again: from the good reading before the first reading whose
-        verdict is new among decided ones (or changed) to the reading after the last one."""
-        before = {r[0]: (r[2], r[3]) for r in rows}
-        decided_until = max((r[0] for r in rows if r[2] is not None), default=None)
-        touched = [
-            f.time
-            for f in flags
-            if before[f.time] != (int(f.bad), f.reason)
-            and (before[f.time][0] is not None or (decided_until is not None and f.time < decided_until))
-        ]
-        if not touched:
-            return None
-        times = [r[0] for r in rows]
-        first = base[0] if base else touched[0]
-        after = [t for t in times if t > touched[-1]]
-        return first, (after[0] if after else touched[-1]) + SECOND
+    def _decided(self, db: Database, point: int, start: datetime) -> bool:
+        row = db.fetch_one(
+            'historical',
+            'SELECT processed_until_utc FROM tbl_pipeline_progress WHERE step = %s AND object_id = %s',
+            (self.name, point),
+        )
+        return row is not None and start < row[0]
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: Decisions) -> datetime | None:
-        """Good readings in one range statement, bad ones one by one (they are few)."""
+        """Only bad readings are flagged (they are few); a range decided again first loses its old flags."""
         reached = result.undecided or end
-        cur.execute(
-            'UPDATE tbl_energy_value SET is_bad = 0, bad_reason = NULL WHERE point_id = %s AND utc_date_time >= %s'
-            ' AND utc_date_time < %s AND (is_bad IS NULL OR is_bad <> 0)',
-            (object_id, start, reached),
-        )
-        bad = [(f.reason, object_id, f.time) for f in result.flags if f.bad]
-        if bad:
-            cur.executemany(
-                'UPDATE tbl_energy_value SET is_bad = 1, bad_reason = %s WHERE point_id = %s AND utc_date_time = %s',
-                bad,
-            )
         if result.changed is not None:
+            cur.execute(
+                'UPDATE tbl_energy_value SET is_bad = 0, bad_reason = NULL WHERE point_id = %s'
+                ' AND utc_date_time >= %s AND utc_date_time < %s AND is_bad = 1',
+                (object_id, start, reached),
+            )
             for meter in result.meters:
                 mark_dirty(cur, NORMALIZATION_STEP, meter, *result.changed, 'readings re-cleaned', self.energy_database)
-        if bad:
-            log.info('point %s: %d of %d readings flagged bad', object_id, len(bad), len(result.flags))
+        if result.bad:
+            cur.executemany(
+                'UPDATE tbl_energy_value SET is_bad = 1, bad_reason = %s WHERE point_id = %s AND utc_date_time = %s',
+                [(reason, object_id, when) for when, reason in result.bad],
+            )
+            log.info('point %s: %d readings flagged bad', object_id, len(result.bad))
         return result.undecided

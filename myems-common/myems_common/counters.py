@@ -27,14 +27,18 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 Reading = tuple[datetime, Decimal]
-SIX = Decimal('0.000001')
 MODULI = tuple(
     sorted({Decimal(10) ** k for k in range(1, 19)} | {Decimal(2) ** k for k in (16, 24, 31, 32, 48, 63, 64)})
 )
+MODULI_MICRO = tuple(int(m) * 10**6 for m in MODULI)
 ROLLOVER_TOLERANCE = 5  # a wrapped increment may be up to this many times the usual one
+EPOCH = datetime(2000, 1, 1)  # integer times count from here
+SECOND = timedelta(seconds=1)
+TICK = timedelta(microseconds=1)
+MICRO = Decimal(10**6)
 
 
 # ------------------------------------------------------------------------------------------ cleaning
@@ -70,6 +74,19 @@ def clean(
         if not verdict.bad:
             base = v
     return flags, None
+
+
+def regular_prefix(values: Sequence[int], base: int | None, low: int, high: int) -> int:
+    """How many leading readings (integers, time order) are good by the usual case alone: within the
+    limits, not below the reading before (or `base`), and followed by one within the limits and not
+    below them. `clean` decides the rest; nearly every reading of a healthy counter is in the prefix."""
+    previous = base
+    for index in range(len(values) - 1):
+        value, after = values[index], values[index + 1]
+        if not (low <= value <= after <= high and (previous is None or value >= previous)):
+            return index
+        previous = value
+    return max(len(values) - 1, 0)
 
 
 def _decide(
@@ -113,30 +130,43 @@ class Slot:
 
 def usual_rate(readings: Sequence[Reading]) -> Decimal | None:
     """The median increase per second between readings that rise (None with too few)."""
-    rates = [
-        (b[1] - a[1]) / Decimal((b[0] - a[0]).total_seconds())
-        for a, b in zip(readings, readings[1:], strict=False)
-        if b[1] >= a[1] and b[0] > a[0]
-    ]
-    return statistics.median(rates) if rates else None
+    rate = _usual_rate([_seconds(t) for t, _ in readings], [_micro(v) for _, v in readings])
+    return None if rate is None else Decimal(rate) / MICRO
 
 
 def increment(previous: Reading, current: Reading, rate: Decimal | None) -> Decimal:
     """The energy between two good readings, across a rollover or a reset when the counter dropped."""
     (t0, v0), (t1, v1) = previous, current
+    per_second = None if rate is None else float(rate * MICRO)
+    return Decimal(_increment(_seconds(t0), _micro(v0), _seconds(t1), _micro(v1), per_second)) / MICRO
+
+
+def _usual_rate(times: Sequence[int], values: Sequence[int]) -> float | None:
+    rates = [
+        (values[i] - values[i - 1]) / (times[i] - times[i - 1])
+        for i in range(1, len(times))
+        if values[i] >= values[i - 1] and times[i] > times[i - 1]
+    ]
+    return statistics.median(rates) if rates else None
+
+
+def _increment(t0: int, v0: int, t1: int, v1: int, rate: float | None) -> int:
     if v1 >= v0:
         return v1 - v0
-    modulus = next((m for m in MODULI if m > v0), None)
+    modulus = next((m for m in MODULI_MICRO if m > v0), None)
     if modulus is not None and rate is not None and rate > 0:
         wrapped = modulus - v0 + v1
-        if wrapped <= rate * Decimal((t1 - t0).total_seconds()) * ROLLOVER_TOLERANCE:
+        if wrapped <= rate * (t1 - t0) * ROLLOVER_TOLERANCE:
             return wrapped
-    return max(v1, Decimal(0))  # a reset: the new counter started at 0
+    return max(v1, 0)  # a reset: the new counter started at 0
 
 
-def _floor(moment: datetime, slot: timedelta) -> datetime:
-    epoch = datetime(2000, 1, 1)
-    return moment - (moment - epoch) % slot
+def _seconds(moment: datetime) -> int:
+    return (moment - EPOCH) // SECOND
+
+
+def _micro(value: Decimal) -> int:
+    return int(value.scaleb(6).to_integral_value())
 
 
 def slot_energy(
@@ -144,52 +174,73 @@ def slot_energy(
 ) -> list[Slot]:
     """Slots in [start, end) (slot-aligned) from good readings in time order; `readings` should include
     the last one at or before `start` and the first one at or after `end` when they exist."""
-    if not readings:
+    found = slot_energy_ints(
+        [(t - EPOCH) // TICK for t, _ in readings],
+        [_micro(v) for _, v in readings],
+        (start - EPOCH) // TICK,
+        (end - EPOCH) // TICK,
+        slot // TICK,
+        gap // TICK,
+    )
+    return [Slot(EPOCH + at * TICK, Decimal(value).scaleb(-6), estimated) for at, value, estimated in found]
+
+
+def slot_energy_ints(
+    times: Sequence[int], values: Sequence[int], start: int, end: int, slot: int, gap: int
+) -> list[tuple[int, int, bool]]:
+    """`slot_energy` in integers, as the normalization daemon reads them: times in any unit counted from
+    EPOCH (slot, gap, start and end in the same unit), values in millionths. Returns (slot start, energy
+    in millionths, estimated)."""
+    if not times:
         return []
-    rate: list[Decimal | None] = []  # the usual rate, worked out only if the counter ever drops
-    parts: dict[datetime, Decimal] = {}
-    estimated: set[datetime] = set()
-    first = readings[0][0]
-    covered_until = readings[-1][0]
-    for previous, current in zip(readings, readings[1:], strict=False):
-        if current[1] >= previous[1]:
-            amount = current[1] - previous[1]
+    base = times[0] - times[0] % slot
+    parts = [0] * ((times[-1] - base) // slot + 1)
+    estimated = [False] * len(parts)
+    rate: list[float | None] = []  # the usual rate, worked out only if the counter ever drops
+    index, slot_end = 0, base + slot  # the slot holding the previous reading
+    t0, v0 = times[0], values[0]
+    for t1, v1 in zip(times[1:], values[1:], strict=True):
+        if v1 >= v0:
+            amount = v1 - v0
         else:
             if not rate:
-                rate.append(usual_rate(readings))
-            amount = increment(previous, current, rate[0])
-        _share(previous, current, amount, slot, parts)
-        if current[0] - previous[0] > gap:
-            moment = _floor(previous[0], slot)
-            while moment < current[0]:
-                estimated.add(moment)
-                moment += slot
-    slots = []
-    moment = max(start, _floor(first, slot))
-    while moment < end and moment + slot <= covered_until:
-        slots.append(Slot(moment, parts.get(moment, Decimal(0)), moment in estimated))
+                rate.append(_usual_rate(times, values))
+            amount = _increment(t0, v0, t1, v1, rate[0])
+        if t0 >= slot_end:
+            index = (t0 - base) // slot
+            slot_end = base + (index + 1) * slot
+        if t1 <= slot_end:  # the usual case: the interval lies in one slot
+            parts[index] += amount
+        else:
+            _share(parts, index, slot_end, t0, t1, amount, slot)
+        if t1 - t0 > gap:
+            for covered in range(index, -((base - t1) // slot)):
+                estimated[covered] = True
+        t0, v0 = t1, v1
+    found = []
+    moment = max(start, base)
+    while moment < end and moment + slot <= times[-1]:
+        at = (moment - base) // slot
+        found.append((moment, parts[at], estimated[at]))
         moment += slot
-    return slots
+    return found
 
 
-def _share(
-    previous: Reading, current: Reading, amount: Decimal, slot: timedelta, parts: dict[datetime, Decimal]
-) -> None:
-    """Split `amount` over the slots [previous, current) overlaps, in proportion to time, exactly."""
-    (t0, _), (t1, _) = previous, current
-    moment = _floor(t0, slot)
-    if t1 <= moment + slot:  # the usual case: the interval lies in one slot
-        parts[moment] = parts.get(moment, Decimal(0)) + amount
-        return
-    length = Decimal((t1 - t0).total_seconds())
-    given = Decimal(0)
-    while moment < t1:
-        boundary = min(moment + slot, t1)
-        share = (
-            amount
-            if boundary == t1
-            else (amount * Decimal((boundary - t0).total_seconds()) / length).quantize(SIX, ROUND_HALF_EVEN)
-        )
-        parts[moment] = parts.get(moment, Decimal(0)) + share - given
-        given = share
-        moment += slot
+def _share(parts: list[int], index: int, boundary: int, t0: int, t1: int, amount: int, slot: int) -> None:
+    """Split `amount` over the slots from `index` that [t0, t1) overlaps, in proportion to time, exactly
+    (each part rounded half to even, the last taking the remainder)."""
+    length, given = t1 - t0, 0
+    while True:
+        share = amount if boundary >= t1 else _divide(amount * (boundary - t0), length)
+        parts[index] += share - given
+        if boundary >= t1:
+            return
+        given, index, boundary = share, index + 1, boundary + slot
+
+
+def _divide(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded half to even."""
+    quotient, remainder = divmod(numerator, denominator)
+    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+        quotient += 1
+    return quotient

@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from myems_common.config import Settings, load_settings
@@ -58,6 +59,9 @@ def run_service(
     for thread in threads:
         thread.start()
     steps = build_steps(settings)
+    if hours := os.environ.get('PIPELINE_CHUNK_HOURS'):  # shorter transactions and less memory, or fewer of them
+        for step in steps:
+            step.chunk = timedelta(hours=float(hours))
     log.info('%s started: %s every %.0f s when idle', name, ', '.join(s.name for s in steps), interval)
     workers = int(os.environ.get('PIPELINE_WORKERS', '4'))
     Runner(db, steps, stop_event=stop, workers=workers).run_forever(interval)

@@ -14,11 +14,21 @@ def replace_slots(
 ) -> None:
     """Make `table`'s rows of one entity in [start, end) equal `slots`: rows the result no longer has are
     deleted, the others upserted (ids of unchanged slots stay). `table` carries is_estimated."""
-    keep = [s.start for s in slots]
-    sql = f'DELETE FROM {table} WHERE {entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
-    if keep:
-        sql += f' AND start_datetime_utc NOT IN ({", ".join(["%s"] * len(keep))})'
-    cur.execute(sql, (entity_id, start, end, *keep))
+    keep = {s.start for s in slots}
+    # Find the rows to delete with a plain read and delete them by key: a ranged DELETE would lock the gaps
+    # of the range, and two meters' writers inserting at the end of the table would deadlock on them.
+    cur.execute(
+        f'SELECT start_datetime_utc FROM {table} WHERE {entity_column} = %s AND start_datetime_utc >= %s'
+        ' AND start_datetime_utc < %s',
+        (entity_id, start, end),
+    )
+    stale = [row[0] for row in cur.fetchall() if row[0] not in keep]
+    for first in range(0, len(stale), 1000):
+        part = stale[first : first + 1000]
+        marks = ', '.join(['%s'] * len(part))
+        cur.execute(
+            f'DELETE FROM {table} WHERE {entity_column} = %s AND start_datetime_utc IN ({marks})', (entity_id, *part)
+        )
     for first in range(0, len(slots), 1000):
         rows = slots[first : first + 1000]
         cur.execute(

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from myems_common.counters import Slot, slot_energy
+from myems_common.counterdata import SECOND, cleaned_until, moment, read_one, read_range, seconds
+from myems_common.counters import Slot, slot_energy_ints
 from myems_common.db import Database
 from myems_common.slotstore import replace_slots
 from myems_common.timeutil import ceil_slot, floor_slot
@@ -60,30 +61,23 @@ class MeterEnergy:
     def bounds(
         self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
     ) -> dict[int, tuple[datetime | None, datetime]]:
+        """A meter's input is complete up to the slot of its points' last good reading that cleaning has
+        decided (a point with none yet holds its meter back)."""
         found: dict[int, tuple[datetime | None, datetime]] = {}
         wanted = set(object_ids)
+        cleaned = cleaned_until(db)
         for meter, points in self.points_of(db).items():
-            if meter not in wanted:
+            if meter not in wanted or any(p not in cleaned for p in points):
                 continue
-            lasts = [self._good(db, p, 'DESC') for p in points]
-            if any(t is None for t in lasts):
-                continue  # a point with no good reading yet holds the meter back
+            lasts = [read_one(db, p, 'utc_date_time < %s', (cleaned[p],), last=True) for p in points]
+            if any(r is None for r in lasts):
+                continue
             start = None
             if meter not in progress:  # only a meter seen for the first time needs its first reading
-                start = floor_slot(min(t for p in points if (t := self._good(db, p, 'ASC'))), self.slot_minutes)
-            found[meter] = (start, floor_slot(min(t for t in lasts if t is not None), self.slot_minutes))
+                firsts = [read_one(db, p, 'utc_date_time < %s', (cleaned[p],), last=False) for p in points]
+                start = floor_slot(moment(min(r[0] for r in firsts if r)), self.slot_minutes)
+            found[meter] = (start, floor_slot(moment(min(r[0] for r in lasts if r)), self.slot_minutes))
         return found
-
-    @staticmethod
-    def _good(db: Database, point: int, order: str) -> datetime | None:
-        """The first (ASC) or last (DESC) good reading's time of one point."""
-        row = db.fetch_one(
-            'historical',
-            f'SELECT utc_date_time FROM tbl_energy_value WHERE point_id = %s AND is_bad = 0'
-            f' ORDER BY utc_date_time {order} LIMIT 1',
-            (point,),
-        )
-        return row[0] if row else None
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
         rows = db.fetch_all(
@@ -94,46 +88,46 @@ class MeterEnergy:
         return [('virtual_meter_energy', int(r[0]), 'energy') for r in rows]
 
     # ------------------------------------------------------------------ the work
-    def readings(self, db: Database, point: int, start: datetime, end: datetime) -> list[tuple[datetime, Decimal]]:
-        """Good readings of one point: the last at or before `start`, those inside, the first at or after `end`."""
-        before = db.fetch_one(
-            'historical',
-            'SELECT utc_date_time, actual_value FROM tbl_energy_value WHERE point_id = %s AND utc_date_time <= %s'
-            ' AND is_bad = 0 ORDER BY utc_date_time DESC LIMIT 1',
-            (point, start),
-        )
-        inside = db.fetch_all(
-            'historical',
-            'SELECT utc_date_time, actual_value FROM tbl_energy_value WHERE point_id = %s AND utc_date_time > %s'
-            ' AND utc_date_time < %s AND is_bad = 0 ORDER BY utc_date_time',
-            (point, start, end),
-        )
-        after = db.fetch_one(
-            'historical',
-            'SELECT utc_date_time, actual_value FROM tbl_energy_value WHERE point_id = %s AND utc_date_time >= %s'
-            ' AND is_bad = 0 ORDER BY utc_date_time LIMIT 1',
-            (point, end),
-        )
-        rows = ([before] if before else []) + list(inside) + ([after] if after else [])
-        return [(t, Decimal(v)) for t, v in rows]
+    def readings(self, db: Database, point: int, start: datetime, end: datetime) -> tuple[list[int], list[int]]:
+        """Good readings of one point as integers: the last at or before `start`, those inside, the first at
+        or after `end`."""
+        times, values = read_range(db, point, start + SECOND, end, good_only=True)
+        before = read_one(db, point, 'utc_date_time <= %s', (start,), last=True)
+        after = read_one(db, point, 'utc_date_time >= %s', (end,), last=False)
+        if before:
+            times.insert(0, before[0])
+            values.insert(0, before[1])
+        if after:
+            times.append(after[0])
+            values.append(after[1])
+        return times, values
 
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> list[Slot]:
         start, end = floor_slot(start, self.slot_minutes), ceil_slot(end, self.slot_minutes)
-        total: dict[datetime, Slot] = {}
+        total: dict[int, tuple[int, bool]] = {}
         points = self.points_of(db, object_id).get(object_id, [])
         for index, point in enumerate(points):
             slots = {
-                s.start: s for s in slot_energy(self.readings(db, point, start, end), start, end, self.slot, self.gap)
+                at: (value, estimated)
+                for at, value, estimated in slot_energy_ints(
+                    *self.readings(db, point, start, end),
+                    seconds(start),
+                    seconds(end),
+                    self.slot // SECOND,
+                    self.gap // SECOND,
+                )
             }
             if index == 0:
                 total = slots
                 continue
             total = {  # a slot exists only where every point has it
-                t: Slot(t, s.value + slots[t].value, s.estimated or slots[t].estimated)
-                for t, s in total.items()
-                if t in slots
+                at: (value + slots[at][0], estimated or slots[at][1])
+                for at, (value, estimated) in total.items()
+                if at in slots
             }
-        return [total[t] for t in sorted(total)]
+        return [
+            Slot(moment(at), Decimal(value).scaleb(-6), estimated) for at, (value, estimated) in sorted(total.items())
+        ]
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: list[Slot]) -> datetime | None:
         start, end = floor_slot(start, self.slot_minutes), ceil_slot(end, self.slot_minutes)

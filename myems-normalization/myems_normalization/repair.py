@@ -5,7 +5,10 @@ whose status is 'new'. A file may repair several points. For each point, in one 
 historical database together with the status change:
 
 * the point's readings in [first, last] of the file's times (inclusive) are deleted and the file's rows
-  inserted with is_bad = 0: a person checked them, so cleaning has nothing to decide (as in MyEMS);
+  inserted;
+* cleaning is asked to decide the range again, from `cleaning_recovery()` before the reading before it to
+  as long after the reading after it: the file's readings are cleaned by the same rules as any others,
+  and the verdicts on their neighbours (a dip next to the old values, say) are decided afresh;
 * tbl_energy_value_latest is rewritten when the repair reached the point's latest reading;
 * every meter that reads the point is asked to recompute its slots (`mark_dirty`, step METER_STEP) from
   the reading before the range to the reading after it, since interpolation reaches that far.
@@ -24,8 +27,10 @@ from typing import Any
 
 import mysql.connector
 
+from myems_common.counterdata import SECOND, cleaning_recovery
 from myems_common.db import Database, bulk_insert
 from myems_common.pipeline import mark_dirty
+from myems_common.readings import CLEANING_STEP
 from myems_common.timeutil import floor_slot, zone
 from myems_common.workbooks import (
     WorkbookError,
@@ -79,8 +84,8 @@ def replace_readings(cur: Any, point_id: int, readings: list[tuple[datetime, Dec
         f'DELETE FROM {READINGS} WHERE point_id = %s AND utc_date_time >= %s AND utc_date_time <= %s',
         (point_id, first, last),
     )
-    rows = [(point_id, when, value, 0) for when, value in readings]
-    bulk_insert(cur, READINGS, ('point_id', 'utc_date_time', 'actual_value', 'is_bad'), rows)
+    rows = [(point_id, when, value) for when, value in readings]
+    bulk_insert(cur, READINGS, ('point_id', 'utc_date_time', 'actual_value'), rows)
     cur.execute(f'SELECT utc_date_time FROM {LATEST} WHERE point_id = %s', (point_id,))
     latest = cur.fetchone()
     if latest is not None and latest[0] <= last:  # the latest reading may have been replaced
@@ -119,6 +124,8 @@ def process_data_repair_file(db: Database, file_id: int) -> str | None:
             for point_id, rows in readings.items():
                 before, after = neighbours(cur, point_id, rows[0][0], rows[-1][0])
                 replace_readings(cur, point_id, rows)
+                margin = cleaning_recovery()
+                mark_dirty(cur, CLEANING_STEP, point_id, before - margin, after + margin + SECOND, reason)
                 start, end = floor_slot(before, minutes), floor_slot(after, minutes) + slot
                 dirty += [(METER_STEP, meter_id, start, end) for meter_id in meters[point_id]]
             if together:

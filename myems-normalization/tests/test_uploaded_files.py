@@ -13,7 +13,11 @@ from typing import Any
 import openpyxl
 import pytest
 
+from myems_cleaning.energy import EnergyCleaning
 from myems_common.db import Database
+from myems_common.pipeline import Runner
+from myems_common.readings import ENERGY, Reading, write_batch
+from myems_normalization.meters import MeterEnergy
 from myems_normalization.offline import process_offline_meter_file
 from myems_normalization.repair import METER_STEP, process_data_repair_file
 
@@ -157,6 +161,16 @@ def energy_point(db: Database, high: str = '1000000') -> int:
     )
 
 
+def flags(db: Database, point: int) -> dict[datetime, str]:
+    sql = 'SELECT utc_date_time, bad_reason FROM tbl_energy_value WHERE point_id = %s AND is_bad = 1'
+    return dict(db.fetch_all('historical', sql, (point,)))
+
+
+def hourly(db: Database, meter: int) -> list[tuple[Any, ...]]:
+    sql = 'SELECT start_datetime_utc, actual_value FROM tbl_meter_hourly WHERE meter_id = %s ORDER BY 1'
+    return db.fetch_all('energy', sql, (meter,))
+
+
 def readings(db: Database, point: int) -> list[tuple[Any, ...]]:
     sql = 'SELECT utc_date_time, actual_value, is_bad FROM tbl_energy_value WHERE point_id = %s'
     return db.fetch_all('historical', sql + ' ORDER BY utc_date_time', (point,))
@@ -192,8 +206,8 @@ def test_a_data_repair_file_replaces_the_range_of_each_point_and_asks_meters_to_
     assert [(w.minute, w.hour, v) for w, v, _ in after[:6]] == [
         (0, 0, 0), (15, 0, 1), (30, 0, Decimal('2.5')), (0, 1, Decimal('3.5')), (15, 1, 5), (30, 1, 6)
     ]  # fmt: skip
-    assert len(after) == 12 - 3 + 2 and after[2][2] == 0 and after[0][2] is None
-    assert readings(db, other)[-1] == (start + timedelta(minutes=165), Decimal(99), 0)
+    assert len(after) == 12 - 3 + 2 and all(bad is None for _, _, bad in after)  # cleaning decides them
+    assert readings(db, other)[-1] == (start + timedelta(minutes=165), Decimal(99), None)
     latest = db.fetch_one(
         'historical', 'SELECT actual_value FROM tbl_energy_value_latest WHERE point_id = %s', (other,)
     )
@@ -201,6 +215,17 @@ def test_a_data_repair_file_replaces_the_range_of_each_point_and_asks_meters_to_
     # the meter recomputes from the slot of the reading before to the slot of the reading after
     assert dirty(db, f'data repair file {file_id}') == {
         (METER_STEP, 777, datetime(2026, 3, 1), datetime(2026, 3, 1, 2))
+    }
+    # and cleaning decides the range again, an hour (CLEANING_RECOVERY_MINUTES) beyond its neighbours
+    recleaned = db.fetch_all(
+        'historical',
+        'SELECT object_id, start_datetime_utc, end_datetime_utc FROM tbl_pipeline_dirty_ranges WHERE step = %s'
+        ' AND object_id IN (%s, %s)',
+        ('energy_cleaning', point, other),
+    )
+    assert set(recleaned) == {
+        (point, datetime(2026, 2, 28, 23, 15), datetime(2026, 3, 1, 2, 15, 1)),
+        (other, datetime(2026, 3, 1, 1, 30), datetime(2026, 3, 1, 3, 45, 1)),
     }
 
 
@@ -216,3 +241,28 @@ def test_a_repair_out_of_the_points_limits_is_an_error_and_changes_nothing(db: D
     assert process_data_repair_file(db, file_id) == 'error'
     assert status(db, 'tbl_data_repair_files', file_id) == 'error'
     assert readings(db, point) == [(datetime(2026, 3, 1), Decimal(1), None)]
+
+
+def test_a_repair_has_its_neighbours_cleaned_again_and_the_meter_recomputed(db: Database) -> None:
+    """A reading flagged as a spike stops being one when the repair shows the counter really went on from
+    there: cleaning decides the neighbourhood again and the meter's slots follow."""
+    point = energy_point(db)
+    meter = 900 + point
+    insert(db, 'system', 'INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, point))
+    start = datetime(2026, 3, 2)  # UTC
+    values = [100, 110, 2000, 120, 130] + [130 + 10 * i for i in range(1, 8)]  # 2000 looks like a spike
+    rows = [(start + timedelta(minutes=15 * i), Decimal(v)) for i, v in enumerate(values)]
+    with db.transaction('historical') as cur:
+        write_batch(cur, [Reading(point, ENERGY, t, v) for t, v in rows])
+    steps = [EnergyCleaning(db.settings.db('energy').database), MeterEnergy(60)]
+    Runner(db, steps).run_until_idle()
+    assert flags(db, point) == {rows[2][0]: 'spike'}
+    assert hourly(db, meter) == [(start, Decimal(30)), (start + timedelta(hours=1), Decimal(40))]
+    # the truth: from 00:30 on the counter stood 1,900 higher (the readings after it were mis-scaled)
+    fixed = [[point, 'P', (t + timedelta(hours=8)).strftime('%Y-%m-%d %H:%M:%S'), float(v + 1890)] for t, v in rows[3:]]
+    file_id = queue(db, 'tbl_data_repair_files', workbook([['id', 'name', 'time', 'value'], *fixed]))
+    assert process_data_repair_file(db, file_id) == 'done'
+    Runner(db, steps).run_until_idle()
+    assert flags(db, point) == {}  # 2000 (00:30) is followed by 2010: not a spike any more
+    # 00:00-01:00 runs from 100 to 130 + 1890; 01:00-02:00 from 2020 to 2060
+    assert hourly(db, meter) == [(start, Decimal(1920)), (start + timedelta(hours=1), Decimal(40))]
