@@ -30,6 +30,7 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	  bash $(STACK) service demo modbus-tcp -- $(PY) -m myems_modbus_tcp && \
 	  bash $(STACK) service demo cleaning -- $(PY) -m myems_cleaning && \
 	  bash $(STACK) service demo normalization -- $(PY) -m myems_normalization && \
+	  bash $(STACK) service demo aggregation -- $(PY) -m myems_aggregation && \
 	  MYEMS_API_PORT=$(API_PORT) $(PY) -m myems_demo.summary
 
 test: install ## run every test (starts its own test stack on ports 3307/6380/1884)

@@ -1,21 +1,36 @@
-"""Entry point: python -m myems_aggregation."""
+"""Entry point: python -m myems_aggregation.
+
+One runner over every aggregation step, each pass in this order:
+
+* energy roll-ups (myems_aggregation.energy) for equipments, combined equipments, shopfloors, stores,
+  tenants and spaces (children first): members before the entities counting them, so one pass reaches
+  the top of the tree;
+
+The slot length is MINUTES_TO_COUNT (60). AGGREGATION_INTERVAL_SECONDS (60) is the pause after a pass that
+found nothing to do.
+"""
 
 from __future__ import annotations
 
-import logging
+import os
 import sys
 
-from myems_common.config import load_settings
-from myems_common.logsetup import setup_logging
+from myems_aggregation.energy import EnergyRollup
+from myems_common.config import Settings, load_settings
+from myems_common.hierarchy import KINDS
+from myems_common.pipeline import Step
+from myems_common.service import run_service
 
-log = logging.getLogger('myems_aggregation')
+
+def steps(settings: Settings) -> list[Step]:
+    slot = settings.minutes_to_count
+    return [EnergyRollup(kind, slot) for kind in KINDS]
 
 
 def main() -> int:
     settings = load_settings()
-    setup_logging(settings.log_level)
-    log.error('%s is a skeleton: its issue has not been built yet', 'myems_aggregation')
-    return 2
+    interval = float(os.environ.get('AGGREGATION_INTERVAL_SECONDS', '60'))
+    return run_service('myems_aggregation', steps, interval, settings=settings)
 
 
 if __name__ == '__main__':

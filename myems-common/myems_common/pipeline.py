@@ -118,6 +118,22 @@ def set_progress(cur: Any, step: str, object_id: int, until: datetime) -> None:
     )
 
 
+def watermarks(cur: Any, targets: Sequence[tuple[str, int, str]]) -> dict[tuple[str, int, str], datetime]:
+    """The watermarks of (step, object id, database name) targets that have one."""
+    found: dict[tuple[str, int, str], datetime] = {}
+    for database in sorted({t[2] for t in targets}):
+        pairs = [(name, object_id) for name, object_id, db in targets if db == database]
+        for first in range(0, len(pairs), 500):
+            part = pairs[first : first + 500]
+            cur.execute(
+                f'SELECT step, object_id, processed_until_utc FROM {_table(PROGRESS, database)} WHERE '
+                + ' OR '.join(['(step = %s AND object_id = %s)'] * len(part)),
+                [v for pair in part for v in pair],
+            )
+            found.update({(str(n), int(o), database): until for n, o, until in cur.fetchall()})
+    return found
+
+
 def merge(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     """Sorted, overlapping or touching ranges joined."""
     merged: list[tuple[datetime, datetime]] = []
@@ -129,10 +145,11 @@ def merge(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, d
     return merged
 
 
-def read_dirty(cur: Any, step: str) -> dict[int, Dirty]:
+def read_dirty(cur: Any, step: str, object_id: int | None = None) -> dict[int, Dirty]:
+    one = '' if object_id is None else ' AND object_id = %s'
     cur.execute(
-        f'SELECT id, object_id, start_datetime_utc, end_datetime_utc FROM `{DIRTY}` WHERE step = %s ORDER BY id',
-        (step,),
+        f'SELECT id, object_id, start_datetime_utc, end_datetime_utc FROM `{DIRTY}` WHERE step = %s{one} ORDER BY id',
+        (step,) if object_id is None else (step, object_id),
     )
     rows: dict[int, list[tuple[int, datetime, datetime]]] = {}
     for id_, object_id, start, end in cur.fetchall():
@@ -160,7 +177,8 @@ def dependents(step: Step, db: Database, object_id: int) -> list[tuple[str, int,
     """(step name, object id, database name) of the consumers of one object's output, if the step says.
 
     A step may define ``dependents(db, object_id) -> [(step name, object id, settings database key)]``;
-    the runner marks them dirty whenever it recomputes a range below the watermark.
+    the runner marks them dirty whenever it recomputes a range below the watermark, and when it advances
+    over a range a consumer's watermark has already passed.
     """
     declared = getattr(step, 'dependents', None)
     if declared is None:
@@ -233,20 +251,28 @@ class Runner:
     def run_pass(self, step: Step) -> PassResult:
         result = PassResult()
         ids = list(step.objects(self.db))
+        ordered = bool(getattr(step, 'ordered', False))
         with self.db.transaction(step.database) as cur:
             progress = read_progress(cur, step.name)
             dirty = read_dirty(cur, step.name)
-        bounds = step.bounds(self.db, ids, progress) if ids else {}
+        # An ordered step's objects read each other (a parent space its children): each one's bounds and
+        # dirty ranges are read just before it is done, so what the objects before it wrote in this pass
+        # reaches it in this pass (the whole tree in one pass).
+        bounds = step.bounds(self.db, ids, progress) if ids and not ordered else {}
 
         def one(object_id: int) -> int | None:
             """Chunks done for one object, or None if it failed."""
             if self.stop_event.is_set():
                 raise Stopped
-            start, horizon = bounds.get(object_id, (None, None))
-            if horizon is not None:  # watermarks are stored in whole seconds (DATETIME)
-                horizon = horizon.replace(microsecond=0)
-            until = progress.get(object_id, start)
             try:
+                if ordered:
+                    bounds.update(step.bounds(self.db, [object_id], progress))
+                    with self.db.transaction(step.database) as cur:
+                        dirty.update(read_dirty(cur, step.name, object_id))
+                start, horizon = bounds.get(object_id, (None, None))
+                if horizon is not None:  # watermarks are stored in whole seconds (DATETIME)
+                    horizon = horizon.replace(microsecond=0)
+                until = progress.get(object_id, start)
                 return self._object(step, object_id, until, horizon, dirty.get(object_id))
             except Stopped:
                 raise
@@ -254,7 +280,7 @@ class Runner:
                 log.exception('%s: object %s failed; it is retried next pass', step.name, object_id)
                 return None
 
-        if self.workers > 1 and not getattr(step, 'ordered', False) and len(ids) > 1:
+        if self.workers > 1 and not ordered and len(ids) > 1:
             with ThreadPoolExecutor(self.workers, thread_name_prefix=step.name) as pool:
                 outcomes = list(pool.map(one, ids))
         else:
@@ -298,14 +324,20 @@ class Runner:
         self, step: Step, object_id: int, start: datetime, end: datetime, advance: bool, consumed: Sequence[int]
     ) -> datetime:
         result = step.compute(self.db, object_id, start, end)
-        later = [] if advance else dependents(step, self.db, object_id)
+        later = dependents(step, self.db, object_id)
         with self.db.transaction(step.database) as cur:
             reached = step.write(cur, object_id, start, end, result)
             reached = end if reached is None else max(start, min(reached, end))
             if advance:
                 set_progress(cur, step.name, object_id, reached)
-            for name, target, database in later:  # a recomputed range changes what consumers read
-                mark_dirty(cur, name, target, start, end, f'{step.name} recomputed', database)
+                # a consumer already past this range computed it without these rows (a parent space
+                # that went ahead with its other sources): it recomputes the part it has done
+                passed = watermarks(cur, later) if later else {}
+                targets = [(t, min(reached, passed[t])) for t in later if t in passed and passed[t] > start]
+            else:  # a recomputed range changes what every consumer read
+                targets = [(t, end) for t in later]
+            for (name, target, database), until in targets:
+                mark_dirty(cur, name, target, start, until, f'{step.name} {object_id}', database)
             if consumed:
                 delete_dirty(cur, consumed)
         return reached

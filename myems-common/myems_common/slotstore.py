@@ -1,4 +1,4 @@
-"""Writing a range of slot rows so that a recomputation leaves exactly the new result."""
+"""Writing a range of rows so that a recomputation leaves exactly the new result."""
 
 from __future__ import annotations
 
@@ -8,32 +8,64 @@ from typing import Any
 
 from myems_common.counters import Slot
 
+BATCH = 1000
+
+
+def replace_rows(
+    cur: Any,
+    table: str,
+    fixed: Sequence[tuple[str, Any]],
+    keys: Sequence[str],
+    values: Sequence[str],
+    start: datetime,
+    end: datetime,
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Make `table`'s rows matching `fixed` (column, value) pairs with a time in [start, end) equal `rows`
+    (each the `keys` then the `values`; the last key is the time column). Rows the result no longer has
+    are deleted, the others upserted, so unchanged rows keep their ids.
+
+    The rows to delete are found with a plain read and deleted by key: a ranged DELETE would lock the
+    range's gaps, and two writers appending to the same table would deadlock on them."""
+    where = ' AND '.join(f'{column} = %s' for column, _ in fixed)
+    params = [value for _, value in fixed]
+    time = keys[-1]
+    cur.execute(
+        f'SELECT {", ".join(keys)} FROM {table} WHERE {where} AND {time} >= %s AND {time} < %s', (*params, start, end)
+    )
+    width = len(keys)
+    wanted = {tuple(row[:width]) for row in rows}
+    stale = [key for key in cur.fetchall() if tuple(key) not in wanted]
+    one = '(' + ', '.join(['%s'] * width) + ')'
+    for first in range(0, len(stale), BATCH):
+        part = stale[first : first + BATCH]
+        cur.execute(
+            f'DELETE FROM {table} WHERE {where} AND ({", ".join(keys)}) IN ({", ".join([one] * len(part))})',
+            (*params, *(v for key in part for v in key)),
+        )
+    columns = [column for column, _ in fixed] + list(keys) + list(values)
+    row_marks = '(' + ', '.join(['%s'] * len(columns)) + ')'
+    update = ', '.join(f'{column} = VALUES({column})' for column in values)
+    for first in range(0, len(rows), BATCH):
+        part = rows[first : first + BATCH]
+        cur.execute(
+            f'INSERT INTO {table} ({", ".join(columns)}) VALUES {", ".join([row_marks] * len(part))}'
+            f' ON DUPLICATE KEY UPDATE {update}',
+            [v for row in part for v in (*params, *row)],
+        )
+
 
 def replace_slots(
     cur: Any, table: str, entity_column: str, entity_id: int, start: datetime, end: datetime, slots: Sequence[Slot]
 ) -> None:
-    """Make `table`'s rows of one entity in [start, end) equal `slots`: rows the result no longer has are
-    deleted, the others upserted (ids of unchanged slots stay). `table` carries is_estimated."""
-    keep = {s.start for s in slots}
-    # Find the rows to delete with a plain read and delete them by key: a ranged DELETE would lock the gaps
-    # of the range, and two meters' writers inserting at the end of the table would deadlock on them.
-    cur.execute(
-        f'SELECT start_datetime_utc FROM {table} WHERE {entity_column} = %s AND start_datetime_utc >= %s'
-        ' AND start_datetime_utc < %s',
-        (entity_id, start, end),
+    """Make `table`'s rows of one entity in [start, end) equal `slots` (`table` carries is_estimated)."""
+    replace_rows(
+        cur,
+        table,
+        ((entity_column, entity_id),),
+        ('start_datetime_utc',),
+        ('actual_value', 'is_estimated'),
+        start,
+        end,
+        [(s.start, s.value, s.estimated) for s in slots],
     )
-    stale = [row[0] for row in cur.fetchall() if row[0] not in keep]
-    for first in range(0, len(stale), 1000):
-        part = stale[first : first + 1000]
-        marks = ', '.join(['%s'] * len(part))
-        cur.execute(
-            f'DELETE FROM {table} WHERE {entity_column} = %s AND start_datetime_utc IN ({marks})', (entity_id, *part)
-        )
-    for first in range(0, len(slots), 1000):
-        rows = slots[first : first + 1000]
-        cur.execute(
-            f'INSERT INTO {table} ({entity_column}, start_datetime_utc, actual_value, is_estimated) VALUES '
-            + ', '.join(['(%s, %s, %s, %s)'] * len(rows))
-            + ' ON DUPLICATE KEY UPDATE actual_value = VALUES(actual_value), is_estimated = VALUES(is_estimated)',
-            [v for s in rows for v in (entity_id, s.start, s.value, s.estimated)],
-        )

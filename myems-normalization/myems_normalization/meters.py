@@ -21,6 +21,7 @@ from typing import Any
 from myems_common.counterdata import SECOND, cleaned_until, moment, read_one, read_range, seconds
 from myems_common.counters import Slot, slot_energy_ints
 from myems_common.db import Database
+from myems_common.hierarchy import consumers
 from myems_common.slotstore import replace_slots
 from myems_common.timeutil import ceil_slot, floor_slot
 
@@ -80,12 +81,9 @@ class MeterEnergy:
         return found
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
-        rows = db.fetch_all(
-            'system',
-            "SELECT DISTINCT virtual_meter_id FROM tbl_variables WHERE meter_type = 'meter' AND meter_id = %s",
-            (object_id,),
-        )
-        return [('virtual_meter_energy', int(r[0]), 'energy') for r in rows]
+        """Virtual meters and aggregate entities reading the meter, and its billing and carbon."""
+        with db.transaction('system') as cur:
+            return consumers(cur, 'meter', object_id)
 
     # ------------------------------------------------------------------ the work
     def readings(self, db: Database, point: int, start: datetime, end: datetime) -> tuple[list[int], list[int]]:

@@ -19,11 +19,11 @@ the status then stays 'new'.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import mysql.connector
 
 from myems_common.db import Database, bulk_insert
+from myems_common.hierarchy import consumers
 from myems_common.pipeline import mark_dirty
 from myems_common.workbooks import (
     WorkbookError,
@@ -38,26 +38,6 @@ log = logging.getLogger(__name__)
 
 FILES = 'tbl_offline_meter_files'
 SLOTS = 'tbl_offline_meter_hourly'
-# Steps (in myems_energy_db) that read an offline meter's slots, and how to find their objects.
-DOWNSTREAM = (
-    (
-        'virtual_meter_energy',
-        "SELECT DISTINCT virtual_meter_id FROM tbl_variables WHERE meter_type = 'offline_meter' AND meter_id = %s",
-    ),
-    *(
-        (f'{entity}_energy', f'SELECT {entity}_id FROM tbl_{entity}s_offline_meters WHERE offline_meter_id = %s')
-        for entity in ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
-    ),
-)
-
-
-def downstream(cur: Any, meter_id: int) -> list[tuple[str, int]]:
-    """(step, object id) of everything computed from the offline meter, from a system-db cursor."""
-    targets = []
-    for step, sql in DOWNSTREAM:
-        cur.execute(sql, (meter_id,))
-        targets += [(step, int(object_id)) for (object_id,) in cur.fetchall()]
-    return targets
 
 
 def process_offline_meter_file(db: Database, file_id: int) -> str | None:
@@ -73,7 +53,7 @@ def process_offline_meter_file(db: Database, file_id: int) -> str | None:
             problems = check_offline_meter_file(parsed, meters, settings.minutes_to_count)
             if problems:
                 raise WorkbookError(problems)
-            targets = {m: downstream(cur, m) for m in parsed.meter_ids}
+            targets = {m: consumers(cur, 'offline_meter', m) for m in parsed.meter_ids}
         months = offline_meter_slots(parsed, meters, settings.minutes_to_count)
         together = same_server(settings, 'energy', 'historical')
         reason = f'offline meter file {file_id}'
@@ -86,8 +66,9 @@ def process_offline_meter_file(db: Database, file_id: int) -> str | None:
                 )
                 rows = [(month.meter_id, slot, value) for slot, value in month.slots]
                 bulk_insert(cur, SLOTS, ('offline_meter_id', 'start_datetime_utc', 'actual_value'), rows)
-                for step, object_id in targets[month.meter_id]:
-                    mark_dirty(cur, step, object_id, month.start, month.end, reason)
+                for step, object_id, key in targets[month.meter_id]:
+                    database = None if key == 'energy' else settings.db(key).database
+                    mark_dirty(cur, step, object_id, month.start, month.end, reason, database)
             if together:
                 set_status(cur, FILES, file_id, 'done', settings.db('historical').database)
     except (WorkbookError, mysql.connector.Error) as error:

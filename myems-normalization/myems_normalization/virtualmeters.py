@@ -21,6 +21,7 @@ from myems_common.counters import Slot
 from myems_common.db import Database
 from myems_common.dependencies import CycleError, evaluation_order
 from myems_common.expression import EvaluationError, ExpressionError, parse
+from myems_common.hierarchy import consumers
 from myems_common.slotstore import replace_slots
 from myems_common.timeutil import ceil_slot, floor_slot, utc_now
 
@@ -125,12 +126,9 @@ class VirtualMeterEnergy:
         return max(firsts)
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
-        rows = db.fetch_all(
-            'system',
-            "SELECT DISTINCT virtual_meter_id FROM tbl_variables WHERE meter_type = 'virtual_meter' AND meter_id = %s",
-            (object_id,),
-        )
-        return [(self.name, int(r[0]), 'energy') for r in rows]
+        """Virtual meters and aggregate entities reading the virtual meter, and its billing and carbon."""
+        with db.transaction('system') as cur:
+            return consumers(cur, 'virtual_meter', object_id)
 
     # ------------------------------------------------------------------ the work
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> list[Slot]:

@@ -1,0 +1,332 @@
+"""Energy roll-ups: an aggregate entity's slots are the sums of its sources' slots (see myems_common.hierarchy).
+
+One step per entity kind (`EnergyRollup('space')` is step 'space_energy'), each writing the kind's three
+families in myems_energy_db: input by energy category, input by energy item, output by energy category.
+
+There is no common window. An entity goes as far as its furthest source (the latest watermark among
+them), and each slot is the sum of the sources that have it. A slot some sources have not reached yet is
+recorded in ``tbl_incomplete_slots`` (sources present / expected) so reports can say so. When a lagging
+source catches up, the runner marks the entity dirty over the range it had already passed and the slots
+are recomputed, complete this time. Spaces are done children first (an ordered step), each reading its
+children's rows written moments before in the same pass: the whole tree in one pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from myems_common.db import Database
+from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step
+from myems_common.pipeline import watermarks
+from myems_common.slotstore import replace_rows
+
+log = logging.getLogger(__name__)
+INCOMPLETE = 'tbl_incomplete_slots'
+Key = tuple[int, datetime]  # (category or item, slot start)
+
+
+@dataclass(frozen=True)
+class Source:
+    role: str  # 'in' or 'out'
+    kind: str  # meter, virtual_meter, offline_meter or an entity kind
+    id: int
+    category: int | None = None  # meter-likes only
+    item: int | None = None
+
+
+@dataclass
+class Result:
+    input_category: dict[Key, Decimal] = field(default_factory=dict)
+    input_item: dict[Key, Decimal] = field(default_factory=dict)
+    output_category: dict[Key, Decimal] = field(default_factory=dict)
+    incomplete: list[tuple[datetime, int, int]] = field(default_factory=list)  # (slot, present, expected)
+
+
+def sources_sql(spec: EntityKind) -> str:
+    """One query (each %s is the entity's id) for its sources: (role, kind, id, category, item)."""
+    parts = []
+    for meter_kind in METER_KINDS:
+        role = "IF(l.is_output, 'out', 'in')" if spec.directed else "'in'"
+        parts.append(
+            f"SELECT {role}, '{meter_kind}', m.id, m.energy_category_id, m.energy_item_id"
+            f' FROM {spec.link_table(meter_kind)} l JOIN tbl_{meter_kind}s m ON m.id = l.{meter_kind}_id'
+            f' WHERE l.{spec.kind}_id = %s AND m.is_counted = 1'
+        )
+    for role, members, flag in (('in', spec.inputs, 'is_input_counted'), ('out', spec.outputs, 'is_output_counted')):
+        for member in members:
+            if member.table is None:  # child spaces
+                parts.append(
+                    f"SELECT '{role}', 'space', id, NULL, NULL FROM tbl_spaces"
+                    f' WHERE parent_space_id = %s AND {flag} = 1'
+                )
+            else:
+                parts.append(
+                    f"SELECT '{role}', '{member.kind}', c.id, NULL, NULL FROM {member.table} l"
+                    f' JOIN {KINDS[member.kind].table} c ON c.id = l.{member.kind}_id'
+                    f' WHERE l.{spec.kind}_id = %s AND c.{flag} = 1'
+                )
+    return ' UNION ALL '.join(parts)
+
+
+def topological(rows: Sequence[tuple[int, int | None]]) -> list[int]:
+    """Space ids with every child before its parent (a cycle, which the API refuses, is broken anywhere)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    ids = {space for space, _ in rows}
+    for space, parent in rows:
+        children[parent if parent in ids else None].append(space)
+    ordered: list[int] = []
+    seen: set[int] = set()
+
+    def visit(space: int) -> None:
+        stack = [(space, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                ordered.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in sorted(children[node], reverse=True))
+
+    for root in sorted(children[None]):
+        visit(root)
+    for space in sorted(ids - seen):  # in a cycle
+        visit(space)
+    return ordered
+
+
+class EnergyRollup:
+    database = 'energy'
+
+    def __init__(self, kind: str, slot_minutes: int = 60, chunk: timedelta | None = None) -> None:
+        self.spec = KINDS[kind]
+        self.kind = kind
+        self.name = self.spec.step
+        self.ordered = bool(self.spec.inputs and any(m.kind == kind for m in self.spec.inputs))
+        self.slot = timedelta(minutes=slot_minutes)
+        self.chunk = chunk or timedelta(days=31)
+        self.sql = sources_sql(self.spec)
+        self.column = f'{kind}_id'
+
+    # ------------------------------------------------------------------ what to do
+    def objects(self, db: Database) -> Sequence[int]:
+        if self.ordered:
+            rows = db.fetch_all('system', 'SELECT id, parent_space_id FROM tbl_spaces')
+            return topological([(int(a), None if b is None else int(b)) for a, b in rows])
+        return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
+
+    def sources(self, db: Database, entity: int) -> list[Source]:
+        rows = db.fetch_all('system', self.sql, (entity,) * self.sql.count('%s'))
+        return [
+            Source(str(role), str(kind), int(i), None if c is None else int(c), None if t is None else int(t))
+            for role, kind, i, c, t in rows
+        ]
+
+    def reached(self, db: Database, sources: Sequence[Source]) -> dict[tuple[str, int], datetime]:
+        """How far each source's slots are written (sources with none yet are left out)."""
+        found: dict[tuple[str, int], datetime] = {}
+        energy = db.settings.db('energy').database
+        targets = [(step, s.id, energy) for s in sources if (step := energy_step(s.kind))]
+        if targets:
+            with db.transaction('energy') as cur:
+                marks = watermarks(cur, targets)
+            by_step = {step: kind for kind in (*METER_KINDS, *KINDS) if (step := energy_step(kind))}
+            found.update({(by_step[step], i): until for (step, i, _), until in marks.items()})
+        offline = sorted({s.id for s in sources if s.kind == 'offline_meter'})
+        if offline:
+            rows = db.fetch_all(
+                'energy',
+                'SELECT offline_meter_id, MAX(start_datetime_utc) FROM tbl_offline_meter_hourly'
+                f' WHERE offline_meter_id IN ({", ".join(["%s"] * len(offline))}) GROUP BY offline_meter_id',
+                offline,
+            )
+            found.update({('offline_meter', int(i)): last + self.slot for i, last in rows})
+        return found
+
+    def first_slot(self, db: Database, sources: Sequence[Source]) -> datetime | None:
+        firsts = []
+        for kind, table, column in self._tables(sources):
+            ids = sorted({s.id for s in sources if s.kind == kind})
+            row = db.fetch_one(
+                'energy',
+                f'SELECT MIN(start_datetime_utc) FROM {table} WHERE {column} IN ({", ".join(["%s"] * len(ids))})',
+                ids,
+            )
+            if row and row[0] is not None:
+                firsts.append(row[0])
+        return min(firsts, default=None)
+
+    def _tables(self, sources: Sequence[Source]) -> list[tuple[str, str, str]]:
+        """(kind, energy table, id column) of every table the sources' slots are in."""
+        tables = []
+        for kind in dict.fromkeys(s.kind for s in sources):
+            if kind in METER_KINDS:
+                tables.append((kind, f'tbl_{kind}_hourly', f'{kind}_id'))
+            else:
+                tables += [
+                    (kind, f'tbl_{kind}_input_category_hourly', f'{kind}_id'),
+                    *([(kind, f'tbl_{kind}_output_category_hourly', f'{kind}_id')] if KINDS[kind].has_output else []),
+                ]
+        return tables
+
+    def bounds(
+        self, db: Database, object_ids: Sequence[int], progress: Mapping[int, datetime]
+    ) -> dict[int, tuple[datetime | None, datetime]]:
+        found: dict[int, tuple[datetime | None, datetime]] = {}
+        for entity in object_ids:
+            sources = self.sources(db, entity)
+            reached = self.reached(db, sources)
+            if not reached:
+                continue
+            start = None
+            if entity not in progress:
+                start = self.first_slot(db, sources)
+                if start is None:
+                    continue
+            found[entity] = (start, max(reached.values()))
+        return found
+
+    def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
+        with db.transaction('system') as cur:
+            return consumers(cur, self.kind, object_id)
+
+    # ------------------------------------------------------------------ the work
+    def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> Result:
+        sources = self.sources(db, object_id)
+        result = Result()
+        for kind in METER_KINDS:
+            self._add_meters(db, [s for s in sources if s.kind == kind], kind, start, end, result)
+        for role in ('in', 'out'):
+            for kind in dict.fromkeys(s.kind for s in sources if s.role == role and s.kind not in METER_KINDS):
+                ids = [s.id for s in sources if s.kind == kind and s.role == role]
+                families = (
+                    (('input', 'category', result.input_category), ('input', 'item', result.input_item))
+                    if role == 'in'
+                    else (('output', 'category', result.output_category),)
+                )
+                for direction, dimension, into in families:
+                    self._add_rows(
+                        db, f'tbl_{kind}_{direction}_{dimension}_hourly', f'{kind}_id', ids, start, end, into
+                    )
+        reached = self.reached(db, sources)
+        distinct = {(s.kind, s.id) for s in sources}  # an equipment may count for input and output
+        partial = self.incomplete_members(db, distinct, start, end)
+        moment = start
+        while moment < end:
+            present = sum(
+                1 for source in distinct if reached.get(source, moment) > moment and (source, moment) not in partial
+            )
+            if present < len(distinct):
+                result.incomplete.append((moment, present, len(distinct)))
+            moment += self.slot
+        return result
+
+    @staticmethod
+    def incomplete_members(
+        db: Database, sources: set[tuple[str, int]], start: datetime, end: datetime
+    ) -> set[tuple[tuple[str, int], datetime]]:
+        """The slots in [start, end) that member entities have only in part: incomplete for their parent too."""
+        members = sorted((KINDS[kind].step, i) for kind, i in sources if kind in KINDS)
+        if not members:
+            return set()
+        rows = db.fetch_all(
+            'energy',
+            f'SELECT step, object_id, start_datetime_utc FROM {INCOMPLETE} WHERE start_datetime_utc >= %s'
+            ' AND start_datetime_utc < %s AND (' + ' OR '.join(['(step = %s AND object_id = %s)'] * len(members)) + ')',
+            (start, end, *(v for member in members for v in member)),
+        )
+        kind_of = {KINDS[kind].step: kind for kind in KINDS}
+        return {((kind_of[step], int(i)), moment) for step, i, moment in rows}
+
+    @staticmethod
+    def _add_meters(
+        db: Database, sources: Sequence[Source], kind: str, start: datetime, end: datetime, result: Result
+    ) -> None:
+        if not sources:
+            return
+        ids = sorted({s.id for s in sources})
+        rows = db.fetch_all(
+            'energy',
+            f'SELECT {kind}_id, start_datetime_utc, actual_value FROM tbl_{kind}_hourly'
+            f' WHERE {kind}_id IN ({", ".join(["%s"] * len(ids))}) AND start_datetime_utc >= %s'
+            ' AND start_datetime_utc < %s',
+            (*ids, start, end),
+        )
+        by_id: dict[int, list[Source]] = defaultdict(list)
+        for s in sources:
+            by_id[s.id].append(s)
+        for meter, moment, value in rows:
+            for s in by_id[int(meter)]:
+                if s.category is None:
+                    continue
+                if s.role == 'out':
+                    _add(result.output_category, (s.category, moment), value)
+                    continue
+                _add(result.input_category, (s.category, moment), value)
+                if s.item is not None:
+                    _add(result.input_item, (s.item, moment), value)
+
+    @staticmethod
+    def _add_rows(
+        db: Database,
+        table: str,
+        column: str,
+        ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        into: dict[Key, Decimal],
+    ) -> None:
+        dimension = 'energy_item_id' if table.endswith('_item_hourly') else 'energy_category_id'
+        rows = db.fetch_all(
+            'energy',
+            f'SELECT {dimension}, start_datetime_utc, SUM(actual_value) FROM {table}'
+            f' WHERE {column} IN ({", ".join(["%s"] * len(ids))}) AND start_datetime_utc >= %s'
+            ' AND start_datetime_utc < %s GROUP BY 1, 2',
+            (*ids, start, end),
+        )
+        for key, moment, value in rows:
+            _add(into, (int(key), moment), value)
+
+    def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: Result) -> datetime | None:
+        fixed = ((self.column, object_id),)
+        for table, dimension, rows in (
+            (f'tbl_{self.kind}_input_category_hourly', 'energy_category_id', result.input_category),
+            (f'tbl_{self.kind}_input_item_hourly', 'energy_item_id', result.input_item),
+            (f'tbl_{self.kind}_output_category_hourly', 'energy_category_id', result.output_category),
+        ):
+            if table.endswith('output_category_hourly') and not self.spec.has_output:
+                continue  # shopfloors, stores and tenants have no output tables
+            ordered = sorted(rows.items())
+            replace_rows(
+                cur,
+                table,
+                fixed,
+                (dimension, 'start_datetime_utc'),
+                ('actual_value',),
+                start,
+                end,
+                [(key, moment, value) for (key, moment), value in ordered],
+            )
+        replace_rows(
+            cur,
+            INCOMPLETE,
+            (('step', self.name), ('object_id', object_id)),
+            ('start_datetime_utc',),
+            ('sources_present', 'sources_expected'),
+            start,
+            end,
+            result.incomplete,
+        )
+        return None
+
+
+def _add(into: dict[Key, Decimal], key: Key, value: Decimal) -> None:
+    into[key] = into.get(key, Decimal(0)) + value
