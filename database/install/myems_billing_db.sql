@@ -413,3 +413,15 @@ CREATE TABLE IF NOT EXISTS `tbl_pipeline_dirty_ranges` (
   PRIMARY KEY (`id`),
   KEY `ix_pipeline_dirty_ranges` (`step`, `object_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Slots a billing step could not price, with their energy: no cost centre, no tariff or no band covers them.
+CREATE TABLE IF NOT EXISTS `tbl_unpriced_slots` (
+  `step` VARCHAR(64) NOT NULL,
+  `object_id` BIGINT NOT NULL,
+  `energy_category_id` BIGINT NOT NULL,
+  `start_datetime_utc` DATETIME NOT NULL,
+  `energy` DECIMAL(21, 6) NOT NULL,
+  `reason` VARCHAR(64) NOT NULL,
+  PRIMARY KEY (`step`, `object_id`, `energy_category_id`, `start_datetime_utc`),
+  KEY `ix_tbl_unpriced_slots_time` (`start_datetime_utc`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

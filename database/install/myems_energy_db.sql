@@ -416,3 +416,14 @@ CREATE TABLE IF NOT EXISTS `tbl_pipeline_dirty_ranges` (
   PRIMARY KEY (`id`),
   KEY `ix_pipeline_dirty_ranges` (`step`, `object_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Roll-up slots computed while some of their sources had no slot yet.
+CREATE TABLE IF NOT EXISTS `tbl_incomplete_slots` (
+  `step` VARCHAR(64) NOT NULL,
+  `object_id` BIGINT NOT NULL,
+  `start_datetime_utc` DATETIME NOT NULL,
+  `sources_present` INT NOT NULL,
+  `sources_expected` INT NOT NULL,
+  PRIMARY KEY (`step`, `object_id`, `start_datetime_utc`),
+  KEY `ix_tbl_incomplete_slots_time` (`start_datetime_utc`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -216,6 +216,7 @@ CREATE TABLE IF NOT EXISTS `tbl_energy_categories` (
   `unit_of_measure` VARCHAR(32) NOT NULL,
   `kgce` DECIMAL(21,6) NOT NULL,
   `kgco2e` DECIMAL(21,6) NOT NULL,
+  `ghg_scope` TINYINT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_uuid` (`uuid`),
   KEY `ix_name` (`name`)
@@ -251,10 +252,26 @@ CREATE TABLE IF NOT EXISTS `tbl_tariffs` (
   `unit_of_price` VARCHAR(64) NOT NULL,
   `valid_from_datetime_utc` DATETIME NOT NULL,
   `valid_through_datetime_utc` DATETIME NOT NULL,
+  `currency` CHAR(3) NOT NULL DEFAULT 'CNY',
+  `timezone` VARCHAR(64) NULL,
+  `working_calendar_id` BIGINT NULL,
+  `structure` LONGTEXT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_uuid` (`uuid`),
   KEY `ix_name` (`name`),
   KEY `ix_energy_category_id_validity` (`energy_category_id`, `valid_from_datetime_utc`, `valid_through_datetime_utc`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- kg CO2e per unit of an energy category over a validity range; where none is valid, the category's kgco2e.
+CREATE TABLE IF NOT EXISTS `tbl_emission_factors` (
+  `id` BIGINT NOT NULL AUTO_INCREMENT,
+  `energy_category_id` BIGINT NOT NULL,
+  `kgco2e` DECIMAL(18,6) NOT NULL,
+  `valid_from_datetime_utc` DATETIME NOT NULL,
+  `valid_through_datetime_utc` DATETIME NOT NULL,
+  `description` LONGTEXT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_energy_category_id_validity` (`energy_category_id`, `valid_from_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tariffs_timeofuses` (

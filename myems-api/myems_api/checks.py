@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from myems_api.tariffs import check_emission_factor, check_energy_category, check_tariff
 from myems_api.virtualmeters import check_virtual_meter
 
 Check = Callable[[Any, int], None]
 
 CHECKS: dict[str, Check] = {
     'virtual_meter': check_virtual_meter,
+    'tariff': check_tariff,
+    'energy_category': check_energy_category,
+    'emission_factor': check_emission_factor,
 }

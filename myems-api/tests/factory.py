@@ -34,6 +34,13 @@ OVERRIDES: dict[tuple[str, str], Callable[[Factory, int], Any]] = {
     ('virtual_meter', 'variables'): lambda factory, variant: [
         {'name': 'x1', 'meter_type': 'meter', 'meter_id': factory.create('meter')}
     ],
+    # a tariff's currency is an ISO 4217 code, its zone an IANA name, its structure what parse_structure takes
+    ('tariff', 'currency'): lambda factory, variant: ('EUR', 'CNY')[variant % 2],
+    ('tariff', 'timezone'): lambda factory, variant: ('Europe/Berlin', 'Asia/Shanghai')[variant % 2],
+    ('tariff', 'structure'): lambda factory, variant: {
+        'tiers': [{'up_to': 100 + variant, 'adder': '0'}, {'up_to': None, 'adder': '0.02'}]
+    },
+    ('energy_category', 'ghg_scope'): lambda factory, variant: 1 + variant % 3,
 }
 
 

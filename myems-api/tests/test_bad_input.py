@@ -32,8 +32,9 @@ BAD_VALUES: dict[str, list[Any]] = {  # wrong types and malformed values, per fi
     'uuid': ['not a uuid', 123, True, ['x']],
     'ref': ['abc', 0, -1, Decimal('1.5'), True, [], {}, '²', '٣', '9' * 5000, 2**64],
 }
-# text with a grammar the API checks (refused with a 400 when it does not parse: test_virtual_meters.py)
-FORMULAS = {('virtual_meter', 'equation')}
+# text with a grammar the API checks (refused with a 400 when it does not parse: test_virtual_meters.py, and
+# a tariff's ISO 4217 currency, IANA zone and JSON structure: test_tariffs.py)
+FORMULAS = {('virtual_meter', 'equation'), ('tariff', 'currency'), ('tariff', 'timezone'), ('tariff', 'structure')}
 BAD_IDS = ['abc', '0', '-1', '1.5', '1e3', '0x10', '+1', '²', '٣', '9' * 30, '9' * 5000, '%20']
 BAD_SHAPES = ['[]', '"data"', '1', 'null', '{}', '{"data": []}', '{"data": "x"}', '{"data": null}', '{"dat": {}}']
 MALFORMED = ['{"data": {', '{data: {}}', "{'data': {}}", '{"data": {}} trailing', '\xff\xfe', '[' * 100_000]

@@ -209,6 +209,19 @@ ENTRIES: tuple[Entity, ...] = (
             text('unit_of_measure', required=True, max_length=32),
             number('kgce'),
             number('kgco2e'),
+            Field('ghg_scope', 'int', required=False, nullable=True),  # GHG Protocol scope 1..3 (checks.py)
+        ),
+    ),
+    Entity(  # kg CO2e per unit of a category over a validity range, overriding the category's kgco2e
+        'emission_factor',
+        'tbl_emission_factors',
+        'emissionfactors',
+        (
+            ref('energy_category_id', 'energy_category'),
+            number('kgco2e'),
+            Field('valid_from_datetime_utc', 'datetime', alias='valid_from'),
+            Field('valid_through_datetime_utc', 'datetime', alias='valid_through'),
+            description(),
         ),
     ),
     Entity(
@@ -256,6 +269,12 @@ ENTRIES: tuple[Entity, ...] = (
             text('unit_of_price', required=True),
             Field('valid_from_datetime_utc', 'datetime', alias='valid_from'),
             Field('valid_through_datetime_utc', 'datetime', alias='valid_through'),
+            # billing (docs/tariffs.md): ISO 4217 code, the IANA zone of its times of day (NULL: the default
+            # zone), the calendar whose non-working days are its holidays, and the JSON structure
+            Field('currency', 'str', required=False, max_length=3),
+            text('timezone', max_length=64),
+            ref('working_calendar_id', 'working_calendar', required=False),
+            Field('structure', 'json', required=False, nullable=True),
         ),
         children=(
             Child(

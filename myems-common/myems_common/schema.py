@@ -228,6 +228,47 @@ CREATE TABLE IF NOT EXISTS `tbl_pipeline_dirty_ranges` (
 """
 
 
+# Bookkeeping tables a pipeline database holds beside its slot tables (created by migration 0005 on older
+# databases). Slots the billing steps could not price, and roll-up slots some of whose sources were missing.
+_STEP_TABLES = {
+    'billing': """
+-- Slots a billing step could not price, with their energy: no cost centre, no tariff or no band covers them.
+CREATE TABLE IF NOT EXISTS {prefix}`tbl_unpriced_slots` (
+  `step` VARCHAR(64) NOT NULL,
+  `object_id` BIGINT NOT NULL,
+  `energy_category_id` BIGINT NOT NULL,
+  `start_datetime_utc` DATETIME NOT NULL,
+  `energy` DECIMAL(21, 6) NOT NULL,
+  `reason` VARCHAR(64) NOT NULL,
+  PRIMARY KEY (`step`, `object_id`, `energy_category_id`, `start_datetime_utc`),
+  KEY `ix_tbl_unpriced_slots_time` (`start_datetime_utc`)
+) {options};
+""",
+    'energy': """
+-- Roll-up slots computed while some of their sources had no slot yet.
+CREATE TABLE IF NOT EXISTS {prefix}`tbl_incomplete_slots` (
+  `step` VARCHAR(64) NOT NULL,
+  `object_id` BIGINT NOT NULL,
+  `start_datetime_utc` DATETIME NOT NULL,
+  `sources_present` INT NOT NULL,
+  `sources_expected` INT NOT NULL,
+  PRIMARY KEY (`step`, `object_id`, `start_datetime_utc`),
+  KEY `ix_tbl_incomplete_slots_time` (`start_datetime_utc`)
+) {options};
+""",
+}
+
+
+def step_table_sql(key: str, database: str | None = None) -> str:
+    """The CREATE statement of database `key`'s bookkeeping table beside its slots ('' if none); with
+    `database`, the table name is qualified by it (for migrations)."""
+    template = _STEP_TABLES.get(key)
+    if template is None:
+        return ''
+    prefix = f'`{database}`.' if database else ''
+    return template.format(prefix=prefix, options=_TABLE_OPTIONS).strip() + '\n'
+
+
 def _slot_table_sql(key: SeriesKey) -> str:
     columns = ['  `id` BIGINT NOT NULL AUTO_INCREMENT,', f'  `{key.entity_column}` BIGINT NOT NULL,']
     if key.dimension_column:
@@ -272,6 +313,8 @@ def generate_slot_sql(key: str) -> str:
             parts.append(_slot_table_sql(series))
     if key in PIPELINE_DATABASES:
         parts.append(_PIPELINE_TABLES.format(options=_TABLE_OPTIONS).strip() + '\n')
+    if key in _STEP_TABLES:
+        parts.append(step_table_sql(key))
     return '\n'.join(parts)
 
 
