@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from myems_common.counters import EPOCH
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS as ENTITY_KINDS
 from myems_common.hierarchy import METER_KINDS
@@ -34,6 +35,7 @@ METER_LIKE = METER_KINDS
 KINDS = (*METER_KINDS, *ENTITY_KINDS)  # meters, virtual meters, offline meters, then the aggregates
 # The energy stage whose watermark says how far an object's energy slots are complete (None: offline
 # meters, complete up to their last slot).
+_SECONDS = f"TIMESTAMPDIFF(SECOND, '{EPOCH:%Y-%m-%d %H:%M:%S}', start_datetime_utc)"
 ENERGY_STEPS = {kind: (None if kind == 'offline_meter' else f'{kind}_energy') for kind in KINDS}
 
 # one input series of an object: (dimension id, or 0 for a meter-like's own table) -> ascending (start, energy)
@@ -74,6 +76,7 @@ class SlotStep:
         self.outputs = {key: SeriesKey(self.database, key.entity, key.direction, key.dimension) for key in self.inputs}
         self.entity_column = f'{kind}_id'
         self._categories: dict[int, int] = {}  # meter-like -> energy category, item -> category (per pass)
+        self._times: dict[int, datetime] = {}  # seconds since EPOCH -> the slot start (per pass)
 
     # ------------------------------------------------------------------ configuration, read once a pass
     def refresh(self, db: Database) -> None:
@@ -86,6 +89,7 @@ class SlotStep:
 
     def objects(self, db: Database) -> Sequence[int]:
         self.refresh(db)
+        self._times = {}
         return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM `{self.table}` ORDER BY id')]
 
     def category_of(self, key: SeriesKey, object_id: int, dimension: int) -> int | None:
@@ -131,16 +135,22 @@ class SlotStep:
 
     # ------------------------------------------------------------------ the work
     def read(self, db: Database, key: SeriesKey, object_id: int, start: datetime, end: datetime) -> Series:
-        """One input table's slots of an object in [start, end), by dimension (one query)."""
+        """One input table's slots of an object in [start, end), by dimension (one query). Times are read as
+        seconds and values as text: converting those is about twice as fast as the driver's datetimes and
+        Decimals, and every object of a pass shares the datetime of a slot start."""
         dimension = key.dimension_column
         sql = (
-            f'SELECT {dimension or "0"}, start_datetime_utc, actual_value FROM {key.table}'
+            f'SELECT {dimension or "0"}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {key.table}'
             f' WHERE {self.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
             f' ORDER BY {dimension + ", " if dimension else ""}start_datetime_utc'
         )
         series: Series = {}
-        for dim, at, value in db.fetch_all('energy', sql, (object_id, start, end)):
-            series.setdefault(int(dim), []).append((at, value))
+        times = self._times
+        for dim, seconds, value in db.fetch_all('energy', sql, (object_id, start, end)):
+            at = times.get(seconds)
+            if at is None:
+                at = times[seconds] = EPOCH + timedelta(seconds=seconds)
+            series.setdefault(int(dim), []).append((at, Decimal(value)))
         return series
 
     def extent(self, db: Database, object_id: int, start: datetime, end: datetime) -> tuple[datetime, datetime]:
