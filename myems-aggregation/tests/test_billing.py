@@ -120,7 +120,10 @@ class BillingWorld:
             )
             set_progress(cur, step, meter, max(t for t, _ in rows) + HOUR)
 
-    def space_energy(self, space: int, category: int, slots: Iterable[tuple[datetime, Decimal]]) -> None:
+    def space_energy(
+        self, space: int, category: int, slots: Iterable[tuple[datetime, Decimal]], item: int | None = None
+    ) -> None:
+        """A space's input category slots (and the same as one item's, if given) and its roll-up watermark."""
         rows = list(slots)
         with self.db.transaction('energy') as cur:
             cur.executemany(
@@ -128,6 +131,12 @@ class BillingWorld:
                 ' actual_value) VALUES (%s, %s, %s, %s)',
                 [(space, category, t, v) for t, v in rows],
             )
+            if item is not None:
+                cur.executemany(
+                    'INSERT INTO tbl_space_input_item_hourly (space_id, energy_item_id, start_datetime_utc,'
+                    ' actual_value) VALUES (%s, %s, %s, %s)',
+                    [(space, item, t, v) for t, v in rows],
+                )
             set_progress(cur, 'space_energy', space, max(t for t, _ in rows) + HOUR)
 
     def rows(self, database: str, table: str, column: str, object_id: int) -> dict[datetime, Decimal]:
@@ -286,6 +295,33 @@ def test_slots_without_tariff_cost_centre_or_band_are_recorded_not_priced(site: 
     assert unpriced == {t: (v, 'no tariff' if t < start else 'no band') for t, v in energy if not 12 <= t.hour < 20}
     assert site.rows('billing', 'tbl_space_input_category_hourly', 'space_id', bare) == {}
     assert site.unpriced('space_billing', bare) == {t: (v, 'no cost center') for t, v in energy}
+
+
+def test_aggregates_price_their_category_and_item_slots_and_offline_meters_run_to_their_last_slot(site: Any) -> None:
+    category, center = site.category('0.25'), site.cost_center()
+    site.tariff(center, category, MYEMS_TOU)
+    item = site.insert('tbl_energy_items', name=f'item {category}', uuid=str(uuid.uuid4()), energy_category_id=category)
+    space = site.space(center)
+    energy = hours(datetime(2026, 8, 3), 30)
+    site.space_energy(space, category, energy, item)
+    offline = site.insert('tbl_offline_meters', name=f'offline {category}', uuid=str(uuid.uuid4()),
+                          energy_category_id=category, is_counted=1, hourly_low_limit=0, hourly_high_limit=0,
+                          cost_center_id=center)  # fmt: skip
+    with site.db.transaction('energy') as cur:  # an uploaded month: no stage, no watermark
+        cur.executemany(
+            'INSERT INTO tbl_offline_meter_hourly (offline_meter_id, start_datetime_utc, actual_value)'
+            ' VALUES (%s, %s, %s)',
+            [(offline, t, v) for t, v in energy],
+        )
+    steps = [BillingStep(k) for k in ('space', 'offline_meter')] + [CarbonStep(k) for k in ('space', 'offline_meter')]
+    site.run(steps)
+    expected = {t: v * (D('1.0') if 6 <= t.hour < 22 else D('0.3')) for t, v in energy}
+    assert site.rows('billing', 'tbl_space_input_category_hourly', 'space_id', space) == expected
+    assert site.rows('billing', 'tbl_space_input_item_hourly', 'space_id', space) == expected
+    assert site.rows('billing', 'tbl_offline_meter_hourly', 'offline_meter_id', offline) == expected
+    assert site.rows('carbon', 'tbl_space_input_item_hourly', 'space_id', space) == {t: v / 4 for t, v in energy}
+    assert site.rows('carbon', 'tbl_offline_meter_hourly', 'offline_meter_id', offline) == {t: v / 4 for t, v in energy}
+    assert site.unpriced('space_billing', space) == {}
 
 
 def test_an_energy_edit_recomputes_only_its_range(site: Any) -> None:
