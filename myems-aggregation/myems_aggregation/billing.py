@@ -81,7 +81,8 @@ class Rate:
 
     def period_end(self, version: TariffVersion, instant: datetime) -> datetime:
         """The end of the billing period of `version` holding `instant`."""
-        return billing_periods(instant, instant + _SECOND, self.zones[version.id], version.billing_day)[-1][1]
+        end: datetime = billing_periods(instant, instant + _SECOND, self.zones[version.id], version.billing_day)[-1][1]
+        return end
 
     def price(
         self, slots: Sequence[tuple[datetime, Decimal]], start: datetime
@@ -108,10 +109,12 @@ class Rate:
             return costs, unpriced
         period_end: datetime | None = None  # of the billing period the running consumption is in
         consumed = Decimal(0)
+        basis = self.versions[0]  # whose billing periods count the consumption (an unpriced slot's too)
         for at, energy in slots:
             version, period = self.classify(at)
-            if version is not None and (period_end is None or at >= period_end):
-                period_end, consumed = self.period_end(version, at), Decimal(0)
+            basis = version or basis
+            if period_end is None or at >= period_end:
+                period_end, consumed = self.period_end(basis, at), Decimal(0)
             if at >= start:
                 if version is None or period is None:
                     unpriced.append((at, energy, NO_BAND if version else NO_TARIFF))
