@@ -132,17 +132,16 @@ class TariffBook:
         self.default_zone = db.settings.default_timezone
         self.links: dict[tuple[int, int], list[int]] = {}  # (cost centre, category) -> tariff ids
         self.rows: dict[int, dict[str, Any]] = {}
-        for row in db.fetch_all(
+        columns = ('id', 'energy_category_id', 'valid_from_datetime_utc', 'valid_through_datetime_utc', 'currency',
+                   'timezone', 'working_calendar_id', 'structure')  # fmt: skip
+        for center, *row in db.fetch_all(
             'system',
-            'SELECT ct.cost_center_id, t.id, t.energy_category_id, t.valid_from_datetime_utc,'
-            ' t.valid_through_datetime_utc, t.currency, t.timezone, t.working_calendar_id, t.structure'
-            ' FROM tbl_cost_centers_tariffs ct JOIN tbl_tariffs t ON t.id = ct.tariff_id ORDER BY t.id',
+            f'SELECT ct.cost_center_id, {", ".join(f"t.{c}" for c in columns)} FROM tbl_cost_centers_tariffs ct'
+            ' JOIN tbl_tariffs t ON t.id = ct.tariff_id ORDER BY t.id',
         ):
-            center, tariff_id, category = int(row[0]), int(row[1]), int(row[2])
-            self.links.setdefault((center, category), []).append(tariff_id)
-            keys = ('id', 'energy_category_id', 'valid_from_datetime_utc', 'valid_through_datetime_utc')
-            self.rows[tariff_id] = dict(zip((*keys, 'currency', 'timezone', 'working_calendar_id', 'structure'),
-                                            (tariff_id, category, *row[3:]), strict=True))  # fmt: skip
+            tariff = dict(zip(columns, row, strict=True))
+            self.links.setdefault((int(center), int(tariff['energy_category_id'])), []).append(int(tariff['id']))
+            self.rows[int(tariff['id'])] = tariff
         self.tou: dict[int, list[dict[str, Any]]] = {}
         for tariff_id, start, end, peak, price in db.fetch_all(
             'system',
