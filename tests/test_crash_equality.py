@@ -1,10 +1,11 @@
-"""Crash equality: cleaning and normalization killed with SIGKILL at random moments during a 30-day backfill,
-then restarted, leave exactly the rows of an uninterrupted run.
+"""Crash equality: cleaning, normalization and aggregation killed with SIGKILL at random moments during a
+30-day backfill, then restarted, leave exactly the rows of an uninterrupted run.
 
 Two identical sets of databases get the same 30 days of readings from 8 meters (with a dip, a spike, a reset,
-a rollover and a gap among them). The reference set is processed in one go in this process; the other by the
-real daemons (`python -m myems_cleaning`, `python -m myems_normalization`), each killed several times at
-seeded random moments and started again, until they have nothing left to do.
+a rollover and a gap among them) on a small campus (a space with a child space and a tenant). The reference
+set is processed in one go in this process; the other by the real daemons (`python -m myems_cleaning`,
+`python -m myems_normalization`, `python -m myems_aggregation`), each killed several times at seeded random
+moments and started again, until they have nothing left to do. Every derived table is compared.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from myems_aggregation.__main__ import steps as aggregation_steps
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.config import database_env
 from myems_common.counterdata import points_behind, undecided
@@ -34,6 +36,7 @@ T0 = datetime(2026, 1, 1)
 DAYS = 30
 METERS = 8
 KILLS = 4
+DERIVED = ('energy', 'billing', 'carbon')  # the databases pipeline steps write
 
 
 def readings(meter: int) -> list[tuple[datetime, Decimal]]:
@@ -81,21 +84,55 @@ def seed(db: Database) -> None:
                 (meter, f'meter {meter}'),
             )
             cur.execute('INSERT INTO tbl_meters_points (meter_id, point_id) VALUES (%s, %s)', (meter, meter))
+        campus(cur)
     with db.transaction('historical') as cur:
         for meter in range(1, METERS + 1):
             write_batch(cur, [Reading(meter, ENERGY, t, v) for t, v in readings(meter)])
 
 
+def campus(cur: Any) -> None:
+    """Meters 1-4 in a wing, 5 and 6 on the campus, 7 and 8 a tenant's in the wing."""
+    space = (
+        'INSERT INTO tbl_spaces (id, name, uuid, parent_space_id, area, timezone_id, is_input_counted,'
+        ' is_output_counted, cost_center_id) VALUES (%s, %s, UUID(), %s, 100, 1, 1, 1, 1)'
+    )
+    cur.execute(space, (100, 'campus', None))
+    cur.execute(space, (101, 'wing', 100))
+    cur.execute(
+        'INSERT INTO tbl_tenants (id, name, uuid, buildings, floors, rooms, area, tenant_type_id, is_input_counted,'
+        ' is_key_tenant, lease_number, lease_start_datetime_utc, lease_end_datetime_utc, is_in_lease, contact_id,'
+        " cost_center_id) VALUES (1, 'shop', UUID(), 'b', '1', '1', 50, 1, 1, 0, 'L', '2026-01-01', '2030-01-01',"
+        ' 1, 1, 1)'
+    )
+    cur.execute('INSERT INTO tbl_spaces_tenants (space_id, tenant_id) VALUES (101, 1)')
+    for meter in range(1, METERS + 1):
+        table, entity = ('tbl_tenants_meters', 'tenant_id') if meter > 6 else ('tbl_spaces_meters', 'space_id')
+        cur.execute(f'INSERT INTO {table} ({entity}, meter_id) VALUES (%s, %s)', (101 if meter <= 4 else 100, meter))
+    cur.execute('UPDATE tbl_tenants_meters SET tenant_id = 1')
+
+
+def derived_tables(db: Database) -> list[tuple[str, str, list[str]]]:
+    """(settings key, table, columns but the surrogate id) of every table a pipeline step writes."""
+    found = []
+    for key in DERIVED:
+        rows = db.fetch_all(
+            key,
+            'SELECT TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS'
+            " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'tbl_pipeline_%%' GROUP BY TABLE_NAME",
+        )
+        found += [(key, str(table), [c for c in str(columns).split(',') if c != 'id']) for table, columns in rows]
+    return found
+
+
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    return {
-        'slots': db.fetch_all(
-            'energy',
-            'SELECT meter_id, start_datetime_utc, actual_value, is_estimated FROM tbl_meter_hourly ORDER BY 1, 2',
-        ),
+    found = {
         'flags': db.fetch_all(
             'historical', 'SELECT point_id, utc_date_time, is_bad, bad_reason FROM tbl_energy_value ORDER BY 1, 2'
         ),
     }
+    for key, table, columns in derived_tables(db):
+        found[f'{key}.{table}'] = db.fetch_all(key, f'SELECT {", ".join(columns)} FROM {table} ORDER BY 1, 2, 3')
+    return found
 
 
 @pytest.fixture
@@ -110,6 +147,7 @@ def daemon(module: str, settings: Any) -> subprocess.Popen[bytes]:
         **database_env(settings),
         'CLEANING_INTERVAL_SECONDS': '0.2',
         'NORMALIZATION_INTERVAL_SECONDS': '0.2',
+        'AGGREGATION_INTERVAL_SECONDS': '0.2',
         'PIPELINE_CHUNK_HOURS': '6',  # many small transactions, so a kill lands in the middle of the work
         'LOG_LEVEL': 'WARNING',
     }
@@ -117,9 +155,10 @@ def daemon(module: str, settings: Any) -> subprocess.Popen[bytes]:
 
 
 def progress(db: Database) -> int:
-    """Readings decided plus slots written."""
+    """Readings decided plus slots written (meters, and entities' energy, cost and carbon)."""
     decided = db.fetch_one('historical', 'SELECT COUNT(*) FROM tbl_energy_value')[0] - undecided(db)
-    return int(decided) + int(db.fetch_one('energy', 'SELECT COUNT(*) FROM tbl_meter_hourly')[0])
+    written = sum(int(db.fetch_one(key, f'SELECT COUNT(*) FROM {table}')[0]) for key, table, _ in derived_tables(db))
+    return int(decided) + written
 
 
 def idle(db: Database) -> bool:
@@ -129,7 +168,18 @@ def idle(db: Database) -> bool:
     done = db.fetch_all(
         'energy', "SELECT object_id, processed_until_utc FROM tbl_pipeline_progress WHERE step = 'meter_energy'"
     )
-    return len(done) == METERS and all(until >= T0 + timedelta(days=DAYS) - timedelta(hours=1) for _, until in done)
+    last = T0 + timedelta(days=DAYS) - timedelta(hours=1)
+    if len(done) != METERS or any(until < last for _, until in done):
+        return False
+    marks = {step: until for step, until in db.fetch_all(
+        'energy', 'SELECT step, MIN(processed_until_utc) FROM tbl_pipeline_progress GROUP BY step'
+    )}  # fmt: skip
+    if any(marks.get(step, T0) < last for step in ('space_energy', 'tenant_energy')):
+        return False
+    return all(
+        not db.fetch_one(key, 'SELECT COUNT(*) FROM tbl_pipeline_dirty_ranges')[0]
+        for key in ('energy', 'billing', 'carbon')
+    )
 
 
 def test_killed_daemons_leave_the_rows_of_an_uninterrupted_run(pair: tuple[Any, Any]) -> None:
@@ -140,14 +190,19 @@ def test_killed_daemons_leave_the_rows_of_an_uninterrupted_run(pair: tuple[Any, 
         seed(crashed)
         Runner(
             reference,
-            [EnergyCleaning(reference_settings.db('energy').database), MeterEnergy(60, chunk=timedelta(days=2))],
+            [
+                EnergyCleaning(reference_settings.db('energy').database),
+                MeterEnergy(60, chunk=timedelta(days=2)),
+                *aggregation_steps(reference_settings),
+            ],
         ).run_until_idle()
         expected = snapshot(reference)
-        assert len(expected['slots']) >= METERS * (DAYS * 24 - 2)
+        assert len(expected['energy.tbl_meter_hourly']) >= METERS * (DAYS * 24 - 2)
+        assert len(expected['energy.tbl_space_input_category_hourly']) >= 2 * (DAYS * 24 - 2)
 
         rng = random.Random(2026)
-        modules = ('myems_cleaning', 'myems_normalization')
-        total = len(expected['flags']) + len(expected['slots'])
+        modules = ('myems_cleaning', 'myems_normalization', 'myems_aggregation')
+        total = sum(len(rows) for rows in expected.values())
         kills, midway = 0, 0
         for round_ in range(KILLS):
             running = [daemon(m, crashed_settings) for m in modules]
@@ -170,9 +225,12 @@ def test_killed_daemons_leave_the_rows_of_an_uninterrupted_run(pair: tuple[Any, 
             assert process.wait(timeout=30) == 0, 'a daemon did not stop cleanly on SIGTERM'
         assert idle(crashed), 'the restarted daemons did not finish the backfill'
         got = snapshot(crashed)
-        assert kills == KILLS * 2 and midway == KILLS, f'only {midway} kills landed in the middle of the work'
-        assert got['flags'] == expected['flags']
-        assert got['slots'] == expected['slots']
+        assert kills == KILLS * len(modules) and midway == KILLS, (
+            f'only {midway} kills landed in the middle of the work'
+        )
+        assert got.keys() == expected.keys()
+        for name, rows in expected.items():
+            assert got[name] == rows, f'{name} differs'
     finally:
         for process in running if 'running' in locals() else []:
             if process.poll() is None:

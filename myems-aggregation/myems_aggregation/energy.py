@@ -23,7 +23,7 @@ from typing import Any
 
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step
-from myems_common.pipeline import watermarks
+from myems_common.pipeline import mark_dirty, watermarks
 from myems_common.slotstore import replace_rows
 
 log = logging.getLogger(__name__)
@@ -74,33 +74,38 @@ def sources_sql(spec: EntityKind) -> str:
     return ' UNION ALL '.join(parts)
 
 
-def topological(rows: Sequence[tuple[int, int | None]]) -> list[int]:
-    """Space ids with every child before its parent (a cycle, which the API refuses, is broken anywhere)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
+def levels(rows: Sequence[tuple[int, int | None]]) -> list[list[int]]:
+    """Space ids in groups, deepest first: every child is in an earlier group than its parent, and the
+    spaces of one group can be done side by side (a cycle, which the API refuses, is broken anywhere)."""
     ids = {space for space, _ in rows}
-    for space, parent in rows:
-        children[parent if parent in ids else None].append(space)
-    ordered: list[int] = []
-    seen: set[int] = set()
+    parent_of = {space: parent for space, parent in rows if parent in ids}
+    height: dict[int, int] = {}  # 0 for a leaf, else 1 + the highest child
 
-    def visit(space: int) -> None:
-        stack = [(space, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                ordered.append(node)
-                continue
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in sorted(children[node], reverse=True))
+    def climb(space: int) -> None:
+        seen = set()
+        while space in parent_of and space not in seen:  # each child lifts its ancestors
+            seen.add(space)
+            parent = parent_of[space]
+            if height.get(parent, 0) > height.get(space, 0):
+                return
+            height[parent] = height.get(space, 0) + 1
+            space = parent
 
-    for root in sorted(children[None]):
-        visit(root)
-    for space in sorted(ids - seen):  # in a cycle
-        visit(space)
-    return ordered
+    children = set(parent_of.values())
+    for leaf in sorted(ids - children):
+        height.setdefault(leaf, 0)
+        climb(leaf)
+    for space in ids:
+        height.setdefault(space, 0)
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for space in sorted(ids):
+        grouped[height[space]].append(space)
+    return [grouped[h] for h in sorted(grouped)]
+
+
+def topological(rows: Sequence[tuple[int, int | None]]) -> list[int]:
+    """Space ids with every child before its parent."""
+    return [space for group in levels(rows) for space in group]
 
 
 class EnergyRollup:
@@ -115,20 +120,31 @@ class EnergyRollup:
         self.chunk = chunk or timedelta(days=31)
         self.sql = sources_sql(self.spec)
         self.column = f'{kind}_id'
+        # read once a pass (objects() starts a pass): what bounds() learnt, compute() reuses
+        self._sources: dict[int, list[Source]] = {}
+        self._reached: dict[int, dict[tuple[str, int], datetime]] = {}
+        self.groups: list[list[int]] = []  # spaces by height in the tree, done level after level
+        self._incomplete: set[int] = set()  # entities with incomplete slots (see heal)
 
     # ------------------------------------------------------------------ what to do
     def objects(self, db: Database) -> Sequence[int]:
+        self._sources, self._reached = {}, {}
+        rows = db.fetch_all('energy', f'SELECT DISTINCT object_id FROM {INCOMPLETE} WHERE step = %s', (self.name,))
+        self._incomplete = {int(r[0]) for r in rows}
         if self.ordered:
             rows = db.fetch_all('system', 'SELECT id, parent_space_id FROM tbl_spaces')
-            return topological([(int(a), None if b is None else int(b)) for a, b in rows])
+            self.groups = levels([(int(a), None if b is None else int(b)) for a, b in rows])
+            return [space for group in self.groups for space in group]
         return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
 
     def sources(self, db: Database, entity: int) -> list[Source]:
-        rows = db.fetch_all('system', self.sql, (entity,) * self.sql.count('%s'))
-        return [
-            Source(str(role), str(kind), int(i), None if c is None else int(c), None if t is None else int(t))
-            for role, kind, i, c, t in rows
-        ]
+        if entity not in self._sources:
+            rows = db.fetch_all('system', self.sql, (entity,) * self.sql.count('%s'))
+            self._sources[entity] = [
+                Source(str(role), str(kind), int(i), None if c is None else int(c), None if t is None else int(t))
+                for role, kind, i, c, t in rows
+            ]
+        return self._sources[entity]
 
     def reached(self, db: Database, sources: Sequence[Source]) -> dict[tuple[str, int], datetime]:
         """How far each source's slots are written (sources with none yet are left out)."""
@@ -183,7 +199,7 @@ class EnergyRollup:
         found: dict[int, tuple[datetime | None, datetime]] = {}
         for entity in object_ids:
             sources = self.sources(db, entity)
-            reached = self.reached(db, sources)
+            reached = self._reached[entity] = self.reached(db, sources)
             if not reached:
                 continue
             start = None
@@ -192,7 +208,37 @@ class EnergyRollup:
                 if start is None:
                     continue
             found[entity] = (start, max(reached.values()))
+            if entity in self._incomplete:
+                self.heal(db, entity, sources, reached)
         return found
+
+    def heal(
+        self, db: Database, entity: int, sources: Sequence[Source], reached: dict[tuple[str, int], datetime]
+    ) -> None:
+        """Ask for the incomplete slots that more sources have now to be recomputed.
+
+        A source that advances over a range its consumer already passed marks the consumer dirty, but a
+        daemon elsewhere can commit that advance just after the consumer read its watermark and just before
+        the consumer wrote: the request is then never made. The incomplete slots are the consumer's own
+        record of what it lacked, so checking them each pass closes that race."""
+        rows = db.fetch_all(
+            'energy',
+            f'SELECT start_datetime_utc, sources_present FROM {INCOMPLETE} WHERE step = %s AND object_id = %s',
+            (self.name, entity),
+        )
+        if not rows:
+            return
+        distinct = {(s.kind, s.id) for s in sources}
+        first, last = min(r[0] for r in rows), max(r[0] for r in rows) + self.slot
+        partial = self.incomplete_members(db, distinct, first, last)
+        better = [
+            moment
+            for moment, present in rows
+            if sum(1 for s in distinct if reached.get(s, moment) > moment and (s, moment) not in partial) > present
+        ]
+        if better:
+            with db.transaction('energy') as cur:
+                mark_dirty(cur, self.name, entity, min(better), max(better) + self.slot, 'sources caught up')
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
         with db.transaction('system') as cur:
@@ -216,7 +262,7 @@ class EnergyRollup:
                     self._add_rows(
                         db, f'tbl_{kind}_{direction}_{dimension}_hourly', f'{kind}_id', ids, start, end, into
                     )
-        reached = self.reached(db, sources)
+        reached = self._reached.get(object_id) or self.reached(db, sources)
         distinct = {(s.kind, s.id) for s in sources}  # an equipment may count for input and output
         partial = self.incomplete_members(db, distinct, start, end)
         moment = start

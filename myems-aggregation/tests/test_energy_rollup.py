@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from myems_aggregation.energy import EnergyRollup, topological
+from myems_api.recompute import request_recompute
 from myems_cleaning.energy import EnergyCleaning
 from myems_common.hierarchy import KINDS
 from myems_common.pipeline import Runner, mark_dirty
@@ -235,3 +236,20 @@ def test_spaces_are_ordered_children_first() -> None:
     for child, parent in rows:
         if parent in order:
             assert order.index(child) < order.index(parent)
+
+
+def test_an_unlinked_meter_leaves_the_room_and_its_ancestors_after_the_recompute_the_api_asks_for(
+    metered_world: Any,
+) -> None:
+    world = metered_world
+    ids = campus(world)
+    runner = Runner(world.db, pipeline(world))
+    runner.run_until_idle()
+    with world.db.transaction('system') as cur:  # what DELETE /spaces/{room}/meters/{plugs} does
+        cur.execute('DELETE FROM tbl_spaces_meters WHERE space_id = %s AND meter_id = %s', (ids['room'], ids['plugs']))
+        change = {'before': {'meter_id': ids['plugs']}}
+        assert request_recompute(cur, world.settings, 'DELETE', 'space.meters', ids['room'], change) == 1
+    runner.run_until_idle()
+    assert hourly(world, 'space', ids['room']) == per_hour(6, 8)
+    assert hourly(world, 'space', ids['root']) == per_hour(6, 17)
+    assert hourly(world, 'space', ids['root'], 'input_item') == {}  # the plugs were the only item

@@ -12,6 +12,7 @@ from typing import Any
 import falcon
 
 from myems_api.auth import Identity, identify
+from myems_api.recompute import request_recompute
 from myems_api.scope import Scope
 from myems_api.validate import Parser
 from myems_common.config import Settings
@@ -54,6 +55,8 @@ class Services:
         self.parser = Parser(settings.utc_offset)
         user = settings.db('user')
         self._audit_server = (user.host, user.port, user.user)
+        server = {(c.host, c.port, c.user) for c in (settings.db(k) for k in ('system', 'energy', 'billing', 'carbon'))}
+        self._pipeline_together = len(server) == 1  # recompute requests commit with the change
 
     def system(self) -> AbstractContextManager[Any]:
         return self.db.transaction('system')
@@ -92,6 +95,8 @@ class Services:
         with self.transaction(database) as cur:
             yield cur, change.update
             self._audit(cur, identity, method, resource, resource_id or change.get('id'), change, same_server)
+            if database == 'system' and self._pipeline_together:  # derived data follows the change
+                request_recompute(cur, self.settings, method, resource, resource_id, change)
 
     def _audit(
         self,

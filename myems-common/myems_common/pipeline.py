@@ -49,7 +49,8 @@ class Step(Protocol):
     database: str  # settings key of the database it writes, which also holds its bookkeeping
     chunk: timedelta  # the longest range done in one transaction
     # a step may set `ordered = True`: its objects are then done one after another in the order of
-    # objects() (virtual meters, which read each other), never side by side
+    # objects() (virtual meters, which read each other), never side by side; an ordered step may also
+    # set `groups` (in objects()) to lists of ids done one list after another, side by side within one
 
     def objects(self, db: Database) -> Sequence[int]:
         """The ids to process this pass (meters, points, ...)."""
@@ -280,11 +281,16 @@ class Runner:
                 log.exception('%s: object %s failed; it is retried next pass', step.name, object_id)
                 return None
 
-        if self.workers > 1 and not ordered and len(ids) > 1:
-            with ThreadPoolExecutor(self.workers, thread_name_prefix=step.name) as pool:
-                outcomes = list(pool.map(one, ids))
-        else:
-            outcomes = [one(object_id) for object_id in ids]
+        # groups done one after another, the objects of a group side by side: one group for an unordered
+        # step, one object a group for an ordered one, or the step's own (the levels of the space tree)
+        groups = [ids] if not ordered else getattr(step, 'groups', None) or [[i] for i in ids]
+        outcomes: list[int | None] = []
+        for group in groups:
+            if self.workers > 1 and len(group) > 1:
+                with ThreadPoolExecutor(self.workers, thread_name_prefix=step.name) as pool:
+                    outcomes += list(pool.map(one, group))
+            else:
+                outcomes += [one(object_id) for object_id in group]
         result.objects = len(outcomes)
         result.chunks = sum(o for o in outcomes if o is not None)
         result.failures = sum(1 for o in outcomes if o is None)
