@@ -152,7 +152,10 @@ class Database:
     def transaction(self, key: str) -> Iterator[Any]:
         """A cursor inside one transaction: committed on success, rolled back on any exception."""
         with self.pool(key).connection() as conn:
-            cur = conn.cursor()
+            # one cursor per connection, kept with it: the driver pings the server for every new cursor
+            cur = getattr(conn, 'ems_cursor', None)
+            if cur is None:
+                cur = conn.ems_cursor = conn.cursor()
             try:
                 yield cur
                 conn.commit()
@@ -162,8 +165,6 @@ class Database:
                 except mysql.connector.Error:
                     log.debug('rollback failed on a broken connection', exc_info=True)
                 raise
-            finally:
-                cur.close()
 
     def fetch_all(self, key: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
         with self.transaction(key) as cur:
