@@ -19,6 +19,7 @@ from myems_api.inbox import add_inbox_routes
 from myems_api.menus import add_menu_routes
 from myems_api.points import add_point_routes
 from myems_api.push import add_push_routes
+from myems_api.reports import add_report_routes
 from myems_api.sourcepoints import add_source_point_routes
 from myems_api.spacecategories import add_space_category_routes
 from myems_api.tickets import add_ticket_routes
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     add_menu_routes(app, services)
     add_push_routes(app, services)
     add_inbox_routes(app, services)
+    add_report_routes(app, services)
     add_discovery_routes(app, services)  # last: the OpenAPI document describes every route added above
     return app
 

@@ -1,0 +1,136 @@
+"""The common report request: which object, which periods, in which time zone.
+
+MyEMS's query parameters are kept: `<entity>id` or `<entity>uuid`, `periodtype`, `baseperiodstartdatetime`,
+`baseperiodenddatetime` (optional), `reportingperiodstartdatetime`, `reportingperiodenddatetime`,
+`language` and `quickmode`. Local times are read in the object's own IANA zone (a space's, or for
+anything else the zone of the space it belongs to, else the TIMEZONE setting), not a global offset, so
+buckets and DST days come out right everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+import falcon
+
+from myems_api.errors import bad_request, not_found
+from myems_common.periods import PERIOD_TYPES, parse_local
+from myems_common.timeutil import zone
+
+UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+TRUE = ('true', 't', 'on', 'yes', 'y', '1')
+LANGUAGES = ('en', 'zh_CN', 'de')
+TABLES = {
+    'space': 'tbl_spaces',
+    'equipment': 'tbl_equipments',
+    'combined_equipment': 'tbl_combined_equipments',
+    'tenant': 'tbl_tenants',
+    'store': 'tbl_stores',
+    'shopfloor': 'tbl_shopfloors',
+    'meter': 'tbl_meters',
+    'virtual_meter': 'tbl_virtual_meters',
+    'offline_meter': 'tbl_offline_meters',
+}
+# how a non-space object finds the space whose zone it takes
+SPACE_LINKS = {kind: f'tbl_spaces_{kind}s' for kind in TABLES if kind != 'space'}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    kind: str  # entity kind, e.g. 'space'
+    row: dict[str, Any]  # the object's row
+    zone: tzinfo
+    period_type: str
+    base: tuple[datetime, datetime] | None  # naive UTC [start, end)
+    reporting: tuple[datetime, datetime]
+    language: str
+    quick: bool
+
+    @property
+    def id(self) -> int:
+        return int(self.row['id'])
+
+
+def param_name(kind: str) -> str:
+    return kind.replace('_', '')
+
+
+def _range(req: falcon.Request, prefix: str, tz: tzinfo, required: bool) -> tuple[datetime, datetime] | None:
+    raw = {end: req.get_param(f'{prefix}period{end}datetime') for end in ('start', 'end')}
+    if not raw['start'] and not raw['end'] and not required:
+        return None
+    found = []
+    for end, text in raw.items():
+        code = f'API.INVALID_{prefix.upper()}_PERIOD_{end.upper()}_DATETIME'
+        if not text:
+            raise bad_request(code, f'{prefix}period{end}datetime is required')
+        try:
+            found.append(parse_local(text.strip(), tz))
+        except ValueError as error:
+            raise bad_request(code, f'{prefix}period{end}datetime: {error}') from error
+    if found[0] >= found[1]:
+        raise bad_request(
+            f'API.INVALID_{prefix.upper()}_PERIOD_END_DATETIME', f'the {prefix} period must end after it starts'
+        )
+    return found[0], found[1]
+
+
+def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinfo:
+    """A space's zone; another object's is its first space's; else the default."""
+    space_id = row['id'] if kind == 'space' else None
+    if space_id is None:
+        cur.execute(f'SELECT MIN(space_id) FROM {SPACE_LINKS[kind]} WHERE {kind}_id = %s', (row['id'],))
+        found = cur.fetchone()
+        space_id = found[0] if found else None
+    if space_id is not None:
+        cur.execute(
+            'SELECT t.name FROM tbl_spaces s JOIN tbl_timezones t ON t.id = s.timezone_id WHERE s.id = %s', (space_id,)
+        )
+        found = cur.fetchone()
+        if found and found[0]:
+            try:
+                return zone(str(found[0]))
+            except (ValueError, KeyError):
+                pass
+    return zone(default)
+
+
+def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> ReportRequest:
+    """The request for one `kind` of object, its row read with `cur` (system database)."""
+    name = param_name(kind)
+    code = kind.upper()
+    raw_id, raw_uuid = req.get_param(f'{name}id'), req.get_param(f'{name}uuid')
+    if raw_id:
+        if not raw_id.isdigit() or int(raw_id) <= 0:
+            raise bad_request(f'API.INVALID_{code}_ID', f'{name}id must be a positive whole number')
+        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE id = %s', (int(raw_id),))
+    elif raw_uuid:
+        if not UUID.match(raw_uuid):
+            raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid must be a UUID')
+        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE uuid = %s', (raw_uuid,))
+    else:
+        raise bad_request(f'API.INVALID_{code}_ID', f'{name}id or {name}uuid is required')
+    found = cur.fetchone()
+    if found is None:
+        raise not_found(f'API.{code}_NOT_FOUND', f'{kind.replace("_", " ")} not found')
+    row = dict(zip(cur.column_names, found, strict=True))
+    period_type = (req.get_param('periodtype') or '').strip()
+    if period_type not in PERIOD_TYPES:
+        raise bad_request('API.INVALID_PERIOD_TYPE', f'periodtype must be one of {", ".join(PERIOD_TYPES)}')
+    tz = object_zone(cur, kind, row, default_zone)
+    reporting = _range(req, 'reporting', tz, required=True)
+    assert reporting is not None
+    language = req.get_param('language') or 'en'
+    return ReportRequest(
+        kind=kind,
+        row=row,
+        zone=tz,
+        period_type=period_type,
+        base=_range(req, 'base', tz, required=False),
+        reporting=reporting,
+        language=language if language in LANGUAGES else 'en',
+        quick=(req.get_param('quickmode') or '').strip().lower() in TRUE,
+    )

@@ -1,0 +1,197 @@
+"""Report routes generated from the entity x kind matrix: `/reports/{entity}{kind}` and `GET /meta/reports`.
+
+Each route is one `SeriesReport`: parse the common request (`reportrequest`), check the caller may see
+the object, read its slot rows for both periods through its series key, and hand them to a pure report
+kind (`reportkinds`). MyEMS's JSON keys are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import falcon
+
+from myems_api.context import Services
+from myems_api.errors import ApiError
+from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
+from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
+from myems_api.routedocs import document
+from myems_common.series import SeriesKey
+
+ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
+METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
+CALENDARS = {k: f'tbl_{k}s_working_calendars' for k in ('space', 'tenant', 'store', 'shopfloor')}
+SHOWN = ('id', 'name', 'uuid', 'area', 'number_of_occupants', 'cost_center_id', 'energy_category_id')
+
+
+@dataclass(frozen=True)
+class Kind:
+    suffix: str  # the route's suffix: /reports/space<suffix>
+    database: str  # settings key of the slot database read
+    measure: str  # 'energy', 'cost' or 'carbon'
+    kinds: tuple[str, ...]  # the entity kinds it applies to
+
+
+REPORT_KINDS = (
+    Kind('energycategory', 'energy', 'energy', ENTITY_KINDS),
+    Kind('cost', 'billing', 'cost', ENTITY_KINDS + METER_KINDS),
+    Kind('carbon', 'carbon', 'carbon', ENTITY_KINDS + METER_KINDS),
+    Kind('energy', 'energy', 'energy', METER_KINDS),
+)
+
+
+def route(kind: str, report: Kind) -> str:
+    return f'/reports/{param_name(kind)}{report.suffix}'
+
+
+class SeriesReport:
+    def __init__(self, services: Services, kind: str, report: Kind) -> None:
+        self.services = services
+        self.kind = kind
+        self.report = report
+        meter = kind in METER_KINDS
+        self.key = SeriesKey(report.database, kind) if meter else SeriesKey(report.database, kind, 'input', 'category')
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _, scope = self.services.who(req)
+        settings = self.services.settings
+        with self.services.system() as cur:
+            request = parse(req, cur, self.kind, settings.default_timezone)
+            if not scope.can_see(self.kind, request.id):
+                raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
+            non_working = self.non_working(cur, request)
+        spans = [s for s in (request.base, request.reporting) if s]
+        rows = [self.rows(request, span) for span in spans]
+        with self.services.system() as cur:
+            lines = self.lines(cur, request, rows)
+        frame = Frame(
+            period_type=request.period_type,
+            zone=request.zone,
+            slot=timedelta(minutes=settings.minutes_to_count),
+            reporting=request.reporting,
+            base=request.base,
+            lines=lines,
+            reporting_rows=rows[-1],
+            base_rows=rows[0] if request.base else {},
+            area=_decimal(request.row.get('area')),
+            occupants=_decimal(request.row.get('number_of_occupants')),
+            non_working=non_working,
+        )
+        build = meter_report if self.kind in METER_KINDS else category_report
+        shown = {k: request.row[k] for k in SHOWN if k in request.row}
+        if self.kind in METER_KINDS and lines:
+            shown.update(energy_category_name=lines[0].name, unit_of_measure=lines[0].unit)
+            shown.update(kgce=lines[0].kgce, kgco2e=lines[0].kgco2e)
+        resp.media = {self.kind: shown, **build(frame, self.report.measure)}
+
+    def rows(self, request: ReportRequest, span: tuple[datetime, datetime]) -> dict[int, Rows]:
+        """The object's slot rows in [start, end), by energy category (a meter's under its own category)."""
+        dimension = self.key.dimension_column or str(int(request.row.get('energy_category_id') or 0))
+        found: dict[int, Rows] = {}
+        with self.services.transaction(self.report.database) as cur:
+            cur.execute(
+                f'SELECT {dimension}, start_datetime_utc, actual_value FROM {self.key.table}'
+                f' WHERE {self.key.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
+                ' ORDER BY 1, 2',
+                (request.id, *span),
+            )
+            for line, moment, value in cur.fetchall():
+                found.setdefault(int(line), []).append((moment, value))
+        return found
+
+    def lines(self, cur: Any, request: ReportRequest, rows: Sequence[dict[int, Rows]]) -> list[Line]:
+        """The report's lines: a meter's category, or every category an entity has rows of in either period."""
+        ids = sorted(
+            {int(request.row['energy_category_id'])} if self.kind in METER_KINDS else {i for r in rows for i in r}
+        )
+        if not ids:
+            return []
+        cur.execute(
+            'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories'
+            f' WHERE id IN ({", ".join(["%s"] * len(ids))}) ORDER BY id',
+            ids,
+        )
+        unit = {'cost': self.services.settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
+        return [Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()]
+
+    def non_working(self, cur: Any, request: ReportRequest) -> frozenset[date]:
+        table = CALENDARS.get(self.kind)
+        if table is None:
+            return frozenset()
+        cur.execute(
+            'SELECT n.date_local FROM tbl_working_calendars_non_working_days n'
+            f' JOIN {table} l ON l.working_calendar_id = n.working_calendar_id WHERE l.{self.kind}_id = %s',
+            (request.id,),
+        )
+        return frozenset(row[0] for row in cur.fetchall())
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class ReportCatalogue:
+    """GET /meta/reports: every generated report route, what it applies to and what it reads."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.services.who(req)  # signed-in users and API keys
+        resp.media = {
+            'reports': [
+                {
+                    'path': route(kind, report),
+                    'entity': kind,
+                    'kind': report.suffix,
+                    'database': report.database,
+                    'measure': report.measure,
+                    'parameters': [
+                        f'{param_name(kind)}id',
+                        f'{param_name(kind)}uuid',
+                        'periodtype',
+                        'baseperiodstartdatetime',
+                        'baseperiodenddatetime',
+                        'reportingperiodstartdatetime',
+                        'reportingperiodenddatetime',
+                        'language',
+                        'quickmode',
+                    ],
+                }
+                for report in REPORT_KINDS
+                for kind in report.kinds
+            ]
+        }
+
+
+QUERY = (
+    ('periodtype', 'string', True),
+    ('baseperiodstartdatetime', 'string', False),
+    ('baseperiodenddatetime', 'string', False),
+    ('reportingperiodstartdatetime', 'string', True),
+    ('reportingperiodenddatetime', 'string', True),
+    ('language', 'string', False),
+    ('quickmode', 'string', False),
+)
+
+
+def add_report_routes(app: falcon.App, services: Services) -> None:
+    assert all(kind in TABLES for report in REPORT_KINDS for kind in report.kinds)
+    for report in REPORT_KINDS:
+        for kind in report.kinds:
+            path = route(kind, report)
+            app.add_route(path, SeriesReport(services, kind, report))
+            name = param_name(kind)
+            document(
+                path,
+                'GET',
+                f'{kind.replace("_", " ").capitalize()} {report.measure} report by period (local times in its zone)',
+                'reports',
+                query=((f'{name}id', 'integer', False), (f'{name}uuid', 'string', False), *QUERY),
+            )
+    app.add_route('/meta/reports', ReportCatalogue(services))
+    document('/meta/reports', 'GET', 'Every report route, what it applies to and its parameters', 'reports')
