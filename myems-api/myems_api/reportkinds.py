@@ -44,6 +44,8 @@ class Frame:
     area: Decimal | None = None
     occupants: Decimal | None = None
     non_working: frozenset[date] = frozenset()
+    reference_rows: dict[int, Rows] = field(default_factory=dict)  # baseline, plan or prediction: reporting period
+    reference_base_rows: dict[int, Rows] = field(default_factory=dict)  # and base period
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:

@@ -7,7 +7,7 @@ kind (`reportkinds`). MyEMS's JSON keys are kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from myems_api.context import Services
 from myems_api.errors import ApiError
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
+from myems_api.reportstats import load_report, reference_report, statistics_report
 from myems_api.routedocs import document
 from myems_common.series import SeriesKey
 
@@ -32,15 +33,28 @@ SHOWN = ('id', 'name', 'uuid', 'area', 'number_of_occupants', 'cost_center_id', 
 class Kind:
     suffix: str  # the route's suffix: /reports/space<suffix>
     database: str  # settings key of the slot database read
-    measure: str  # 'energy', 'cost' or 'carbon'
+    measure: str  # 'energy', 'cost' or 'carbon'; for a reference kind the reference: 'baseline', 'plan', ...
     kinds: tuple[str, ...]  # the entity kinds it applies to
+    build: Callable[[Frame, str], dict[str, Any]] = category_report
+    direction: str = 'input'
+    dimension: str = 'category'
+    reference: str | None = None  # settings key of the database of the reference series
 
 
+IO_KINDS = ('space', 'equipment', 'combined_equipment')
+ALL_KINDS = ENTITY_KINDS + METER_KINDS
 REPORT_KINDS = (
     Kind('energycategory', 'energy', 'energy', ENTITY_KINDS),
-    Kind('cost', 'billing', 'cost', ENTITY_KINDS + METER_KINDS),
-    Kind('carbon', 'carbon', 'carbon', ENTITY_KINDS + METER_KINDS),
-    Kind('energy', 'energy', 'energy', METER_KINDS),
+    Kind('energyitem', 'energy', 'energy', ENTITY_KINDS, dimension='item'),
+    Kind('output', 'energy', 'energy', IO_KINDS, direction='output'),
+    Kind('cost', 'billing', 'cost', ALL_KINDS),
+    Kind('carbon', 'carbon', 'carbon', ALL_KINDS),
+    Kind('energy', 'energy', 'energy', METER_KINDS, meter_report),
+    Kind('load', 'energy', 'energy', ENTITY_KINDS, load_report),
+    Kind('statistics', 'energy', 'energy', ENTITY_KINDS, statistics_report),
+    Kind('saving', 'energy', 'baseline', ALL_KINDS, reference_report, reference='energy_baseline'),
+    Kind('plan', 'energy', 'plan', ALL_KINDS, reference_report, reference='energy_plan'),
+    Kind('prediction', 'energy', 'prediction', ALL_KINDS, reference_report, reference='energy_prediction'),
 )
 
 
@@ -54,7 +68,9 @@ class SeriesReport:
         self.kind = kind
         self.report = report
         meter = kind in METER_KINDS
-        self.key = SeriesKey(report.database, kind) if meter else SeriesKey(report.database, kind, 'input', 'category')
+        family = () if meter else (report.direction, report.dimension)
+        self.key = SeriesKey(report.database, kind, *family)
+        self.reference = SeriesKey(report.reference, kind, *family) if report.reference else None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _, scope = self.services.who(req)
@@ -65,9 +81,14 @@ class SeriesReport:
                 raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
             non_working = self.non_working(cur, request)
         spans = [s for s in (request.base, request.reporting) if s]
-        rows = [self.rows(request, span) for span in spans]
+        rows = [self.rows(request, span, self.key, self.report.database) for span in spans]
+        references = (
+            [self.rows(request, span, self.reference, self.report.reference) for span in spans]
+            if (self.reference and self.report.reference)
+            else [{} for _ in spans]
+        )
         with self.services.system() as cur:
-            lines = self.lines(cur, request, rows)
+            lines = self.lines(cur, request, rows + references)
         frame = Frame(
             period_type=request.period_type,
             zone=request.zone,
@@ -80,22 +101,26 @@ class SeriesReport:
             area=_decimal(request.row.get('area')),
             occupants=_decimal(request.row.get('number_of_occupants')),
             non_working=non_working,
+            reference_rows=references[-1],
+            reference_base_rows=references[0] if request.base else {},
         )
-        build = meter_report if self.kind in METER_KINDS else category_report
+        build = meter_report if self.kind in METER_KINDS and self.report.build is category_report else self.report.build
         shown = {k: request.row[k] for k in SHOWN if k in request.row}
         if self.kind in METER_KINDS and lines:
             shown.update(energy_category_name=lines[0].name, unit_of_measure=lines[0].unit)
             shown.update(kgce=lines[0].kgce, kgco2e=lines[0].kgco2e)
         resp.media = {self.kind: shown, **build(frame, self.report.measure)}
 
-    def rows(self, request: ReportRequest, span: tuple[datetime, datetime]) -> dict[int, Rows]:
-        """The object's slot rows in [start, end), by energy category (a meter's under its own category)."""
-        dimension = self.key.dimension_column or str(int(request.row.get('energy_category_id') or 0))
+    def rows(
+        self, request: ReportRequest, span: tuple[datetime, datetime], key: SeriesKey, database: str
+    ) -> dict[int, Rows]:
+        """The object's slot rows in [start, end), by energy category or item (a meter's under its category)."""
+        dimension = key.dimension_column or str(int(request.row.get('energy_category_id') or 0))
         found: dict[int, Rows] = {}
-        with self.services.transaction(self.report.database) as cur:
+        with self.services.transaction(database) as cur:
             cur.execute(
-                f'SELECT {dimension}, start_datetime_utc, actual_value FROM {self.key.table}'
-                f' WHERE {self.key.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
+                f'SELECT {dimension}, start_datetime_utc, actual_value FROM {key.table}'
+                f' WHERE {key.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
                 ' ORDER BY 1, 2',
                 (request.id, *span),
             )

@@ -55,6 +55,12 @@ def campus(factory: Any, database: Any) -> dict[str, int]:
             'INSERT INTO tbl_meter_hourly (meter_id, start_datetime_utc, actual_value) VALUES (%s, %s, %s)',
             [(meter, t, v) for t, v in rows],
         )
+    with database.transaction('energy_baseline') as cur:  # the baseline expected 1.5 kWh an hour
+        cur.executemany(
+            'INSERT INTO tbl_space_input_category_hourly (space_id, energy_category_id, start_datetime_utc,'
+            ' actual_value) VALUES (%s, %s, %s, %s)',
+            [(space, category, t, D('1.5')) for t in REPORTING],
+        )
     with database.transaction('billing') as cur:  # 0.25 a kWh
         cur.executemany(
             'INSERT INTO tbl_space_input_category_hourly (space_id, energy_category_id, start_datetime_utc,'
@@ -183,3 +189,18 @@ def test_meta_reports_lists_every_route(api: Any, admin_headers: Any) -> None:
     assert {'/reports/spaceenergycategory', '/reports/tenantcost', '/reports/virtualmetercarbon'} <= found
     for path in found:  # every listed route is served
         assert api.simulate_get(path, headers=admin_headers).status_code == 400
+
+
+def test_statistics_load_and_saving(api: Any, admin_headers: Any, campus: Any) -> None:
+    params = {'spaceid': str(campus['space']), 'periodtype': 'daily', **PERIODS}
+    rep = get(api, admin_headers, '/reports/spacestatistics', **params)['reporting_period']
+    # days of 24, 23 and 24 kWh: mean 71/3, median 24, sample variance ((1/3)^2 * 2 + (2/3)^2) / 2 = 1/3
+    assert rep['means'] == [pytest.approx(71 / 3)] and rep['medians'] == [24]
+    assert rep['minimums'] == [23] and rep['maximums'] == [24]
+    assert rep['variances'] == [pytest.approx(1 / 3)] and rep['stdevs'] == [pytest.approx((1 / 3) ** 0.5)]
+    load = get(api, admin_headers, '/reports/spaceload', **params)['reporting_period']
+    assert load['sub_averages'] == [[1, 1, 1]] and load['maximums'] == [1] and load['factors'] == [1]
+    saving = get(api, admin_headers, '/reports/spacesaving', **params)['reporting_period']
+    # the baseline: 1.5 kWh an hour -> 36, 34.5, 36; saved 12, 11.5, 12
+    assert saving['values_baseline'] == [[36, 34.5, 36]] and saving['values_saving'] == [[12, 11.5, 12]]
+    assert saving['subtotals_saving'] == [35.5] and saving['subtotals_in_kgco2e_saving'] == [71]
