@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from myems_aggregation.billing import NO_TARIFF, Rate
 from myems_common.tariff import billing_periods, price_slots, version_from_rows
+from myems_common.tariffbook import NO_TARIFF, Rate
 
 HOUR = timedelta(hours=1)
 BERLIN = ZoneInfo('Europe/Berlin')

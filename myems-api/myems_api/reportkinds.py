@@ -46,6 +46,10 @@ class Frame:
     non_working: frozenset[date] = frozenset()
     reference_rows: dict[int, Rows] = field(default_factory=dict)  # baseline, plan or prediction: reporting period
     reference_base_rows: dict[int, Rows] = field(default_factory=dict)  # and base period
+    tou: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # reporting period sums by time-of-use band
+
+
+BANDS = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
@@ -143,6 +147,8 @@ def category_report(frame: Frame, measure: str) -> dict[str, Any]:
     rep['increment_rates'] = [rate(r, o) for r, o in zip(rep['subtotals'], old_block['subtotals'], strict=True)]
     rep['subtotals_per_unit_area'] = [ratio(s, frame.area) for s in rep['subtotals']]
     rep['subtotals_per_capita'] = [ratio(s, frame.occupants) for s in rep['subtotals']]
+    for band in BANDS:  # the time-of-use breakdown of the reporting period (MyEMS's toppeaks ... deeps)
+        rep[f'{band}s'] = [frame.tou.get(line.id, {}).get(band, ZERO) for line in frame.lines]
     totals = ('total_in_kgce', 'total_in_kgco2e') if measure == 'energy' else ('total',)
     for total in totals:
         suffix = total.removeprefix('total')
@@ -172,4 +178,6 @@ def meter_report(frame: Frame, measure: str) -> dict[str, Any]:
     rep = blocks['reporting_period']
     rep['increment_rate'] = rate(rep['total_in_category'], blocks['base_period']['total_in_category'] if base else None)
     rep['rates'] = _rates(frame, base, reporting)[0]
+    for band in BANDS:
+        rep[band] = frame.tou.get(line.id, {}).get(band, ZERO)
     return blocks

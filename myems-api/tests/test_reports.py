@@ -204,3 +204,30 @@ def test_statistics_load_and_saving(api: Any, admin_headers: Any, campus: Any) -
     # the baseline: 1.5 kWh an hour -> 36, 34.5, 36; saved 12, 11.5, 12
     assert saving['values_baseline'] == [[36, 34.5, 36]] and saving['values_saving'] == [[12, 11.5, 12]]
     assert saving['subtotals_saving'] == [35.5] and saving['subtotals_in_kgco2e_saving'] == [71]
+
+
+def test_time_of_use_breakdown_follows_the_cost_centre_tariff_in_its_zone(
+    api: Any, admin_headers: Any, campus: Any, factory: Any
+) -> None:
+    space = factory.read('space', campus['space'])
+    bands = [
+        {'start_time_of_day': '00:00:00', 'end_time_of_day': '07:59:59', 'peak_type': 'offpeak', 'price': '0.1'},
+        {'start_time_of_day': '08:00:00', 'end_time_of_day': '19:59:59', 'peak_type': 'onpeak', 'price': '0.3'},
+        {'start_time_of_day': '20:00:00', 'end_time_of_day': '23:59:59', 'peak_type': 'offpeak', 'price': '0.1'},
+    ]
+    tariff = factory.create(
+        'tariff',
+        energy_category_id=campus['category'],
+        timezone='Europe/Berlin',
+        structure=None,
+        valid_from_datetime_utc='2026-01-01T00:00:00',
+        valid_through_datetime_utc='2026-12-31T23:59:59',
+        timeofuse=bands,
+    )
+    factory.link('cost_center', space['cost_center']['id'], 'tariffs', tariff)
+    got = get(
+        api, admin_headers, '/reports/spaceenergycategory', spaceid=str(campus['space']), periodtype='daily', **PERIODS
+    )
+    rep = got['reporting_period']
+    # 08:00-20:00 local is on-peak: 12 kWh a day, 36 in all; the rest (71 - 36, the DST day one hour short) off-peak
+    assert rep['onpeaks'] == [36] and rep['offpeaks'] == [35] and rep['toppeaks'] == [0]

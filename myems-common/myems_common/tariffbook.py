@@ -1,0 +1,163 @@
+"""Tariffs as stored, ready to price or classify slots: every cost centre's tariffs read once (`TariffBook`),
+and per cost centre and energy category a `Rate` (its effective-dated versions, each in its own zone).
+
+Shared by the billing steps (slot costs) and the reports (time-of-use breakdowns).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from myems_common.db import Database
+from myems_common.tariff import (
+    MICRO,
+    Period,
+    TariffPricer,
+    TariffVersion,
+    billing_periods,
+    slot_cost,
+    version_from_rows,
+)
+from myems_common.timeutil import zone
+
+log = logging.getLogger(__name__)
+NO_COST_CENTER, NO_TARIFF, NO_BAND = 'no cost center', 'no tariff', 'no band'
+_SECOND = timedelta(seconds=1)
+
+
+@dataclass
+class Rate:
+    """The tariffs of one cost centre and energy category: effective-dated versions, each read in its own
+    zone. One pricer per zone (each over every version, so the latest valid_from wins the same way)."""
+
+    versions: list[TariffVersion]
+    zones: dict[int, tzinfo]  # version id -> zone
+    slot: timedelta
+    pricers: dict[tzinfo, TariffPricer] = field(init=False)
+    first: TariffPricer = field(init=False)
+    tiered: bool = field(init=False)
+    prices: dict[datetime, Decimal | str] = field(init=False)  # slot start -> band price, or why unpriced
+
+    def __post_init__(self) -> None:
+        self.pricers = {z: TariffPricer(self.versions, self.slot, z) for z in dict.fromkeys(self.zones.values())}
+        self.first = next(iter(self.pricers.values()))
+        self.tiered = any(v.tiers for v in self.versions)
+        self.prices = {}
+
+    def classify(self, start: datetime) -> tuple[TariffVersion | None, Period | None]:
+        version, period = self.first.classify(start)
+        if version is not None and len(self.pricers) > 1:
+            version, period = self.pricers[self.zones[version.id]].classify(start)
+        return version, period
+
+    def period_end(self, version: TariffVersion, instant: datetime) -> datetime:
+        """The end of the billing period of `version` holding `instant`."""
+        end: datetime = billing_periods(instant, instant + _SECOND, self.zones[version.id], version.billing_day)[-1][1]
+        return end
+
+    def price(
+        self, slots: Sequence[tuple[datetime, Decimal]], start: datetime
+    ) -> tuple[list[tuple[datetime, Decimal]], list[tuple[datetime, Decimal, str]]]:
+        """(start, cost) of the slots at or after `start`, and (start, energy, reason) of those unpriced.
+
+        With tiers, `slots` must begin early enough to hold the whole billing period of the first slot
+        priced: the consumption before a slot counts from its period's start."""
+        costs: list[tuple[datetime, Decimal]] = []
+        unpriced: list[tuple[datetime, Decimal, str]] = []
+        if not self.tiered:  # the usual case: a price per slot start, looked up once a pass
+            prices = self.prices
+            for at, energy in slots:
+                if at < start:
+                    continue
+                price = prices.get(at)
+                if price is None:
+                    version, period = self.classify(at)
+                    price = prices[at] = period.price if period else NO_BAND if version else NO_TARIFF
+                if isinstance(price, str):
+                    unpriced.append((at, energy, price))
+                else:
+                    costs.append((at, (energy * price).quantize(MICRO, ROUND_HALF_EVEN)))
+            return costs, unpriced
+        period_end: datetime | None = None  # of the billing period the running consumption is in
+        consumed = Decimal(0)
+        basis = self.versions[0]  # whose billing periods count the consumption (an unpriced slot's too)
+        for at, energy in slots:
+            version, period = self.classify(at)
+            basis = version or basis
+            if period_end is None or at >= period_end:
+                period_end, consumed = self.period_end(basis, at), Decimal(0)
+            if at >= start:
+                if version is None or period is None:
+                    unpriced.append((at, energy, NO_BAND if version else NO_TARIFF))
+                else:
+                    costs.append((at, slot_cost(version, period.price, consumed, energy)))
+            consumed += energy
+        return costs, unpriced
+
+
+class TariffBook:
+    """Every cost centre's tariffs, read once (a pass); the rates are built when first asked for."""
+
+    def __init__(self, db: Database, slot: timedelta) -> None:
+        self.slot = slot
+        self.default_zone = db.settings.default_timezone
+        self.links: dict[tuple[int, int], list[int]] = {}  # (cost centre, category) -> tariff ids
+        self.rows: dict[int, dict[str, Any]] = {}
+        columns = ('id', 'energy_category_id', 'valid_from_datetime_utc', 'valid_through_datetime_utc', 'currency',
+                   'timezone', 'working_calendar_id', 'structure')  # fmt: skip
+        for center, *row in db.fetch_all(
+            'system',
+            f'SELECT ct.cost_center_id, {", ".join(f"t.{c}" for c in columns)} FROM tbl_cost_centers_tariffs ct'
+            ' JOIN tbl_tariffs t ON t.id = ct.tariff_id ORDER BY t.id',
+        ):
+            tariff = dict(zip(columns, row, strict=True))
+            self.links.setdefault((int(center), int(tariff['energy_category_id'])), []).append(int(tariff['id']))
+            self.rows[int(tariff['id'])] = tariff
+        self.tou: dict[int, list[dict[str, Any]]] = {}
+        for tariff_id, start, end, peak, price in db.fetch_all(
+            'system',
+            'SELECT tariff_id, start_time_of_day, end_time_of_day, peak_type, price FROM tbl_tariffs_timeofuses'
+            ' ORDER BY tariff_id, start_time_of_day',
+        ):
+            band = {'start_time_of_day': start, 'end_time_of_day': end, 'peak_type': peak, 'price': price}
+            self.tou.setdefault(int(tariff_id), []).append(band)
+        self.holidays: dict[int, set[date]] = {}
+        for calendar, day in db.fetch_all(
+            'system', 'SELECT working_calendar_id, date_local FROM tbl_working_calendars_non_working_days'
+        ):
+            self.holidays.setdefault(int(calendar), set()).add(day)
+        self._versions: dict[int, tuple[TariffVersion, tzinfo] | None] = {}
+        self._rates: dict[tuple[int, ...], Rate | None] = {}
+
+    def version(self, tariff_id: int) -> tuple[TariffVersion, tzinfo] | None:
+        if tariff_id not in self._versions:
+            row = self.rows[tariff_id]
+            calendar = row['working_calendar_id']
+            holidays = frozenset(self.holidays.get(int(calendar), ())) if calendar else frozenset()
+            try:
+                built = version_from_rows(row, self.tou.get(tariff_id, []), row['structure'], holidays)
+                found: tuple[TariffVersion, tzinfo] | None = (built, zone(row['timezone'] or self.default_zone))
+            except ValueError as error:  # refused by the API; written by SQL: its slots stay unpriced
+                log.error('tariff %s cannot be used, its slots are unpriced: %s', tariff_id, error)
+                found = None
+            self._versions[tariff_id] = found
+        return self._versions[tariff_id]
+
+    def rate(self, cost_center: int | None, category: int | None) -> Rate | None:
+        """The rate of a cost centre for a category, or None if it has no usable tariff for it."""
+        ids = tuple(self.links.get((cost_center or 0, category or 0), ()))
+        if ids not in self._rates:
+            built = [v for v in (self.version(i) for i in ids) if v is not None]
+            self._rates[ids] = None
+            if built:
+                versions = [v for v, _ in built]
+                self._rates[ids] = Rate(versions, {v.id: z for v, z in built}, self.slot)
+        return self._rates[ids]
+
+    def rates(self, cost_center: int | None) -> list[Rate]:
+        return [r for c, cat in self.links if c == cost_center and (r := self.rate(c, cat)) is not None]
