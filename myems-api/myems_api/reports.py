@@ -17,11 +17,14 @@ import falcon
 
 from myems_api.context import Services
 from myems_api.errors import ApiError
+from myems_api.exports import requested_format, respond
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportstats import load_report, reference_report, statistics_report
 from myems_api.routedocs import document
+from myems_api.translations import label
 from myems_common.series import SeriesKey
+from myems_common.tariffbook import TariffBook
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
@@ -74,6 +77,7 @@ class SeriesReport:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _, scope = self.services.who(req)
+        fmt = requested_format(req)  # a bad format is a 400 before any work
         settings = self.services.settings
         with self.services.system() as cur:
             request = parse(req, cur, self.kind, settings.default_timezone)
@@ -103,13 +107,15 @@ class SeriesReport:
             non_working=non_working,
             reference_rows=references[-1],
             reference_base_rows=references[0] if request.base else {},
+            tou=self.tou(request, rows[-1]) if self.report.dimension == 'category' else {},
         )
         build = meter_report if self.kind in METER_KINDS and self.report.build is category_report else self.report.build
         shown = {k: request.row[k] for k in SHOWN if k in request.row}
         if self.kind in METER_KINDS and lines:
             shown.update(energy_category_name=lines[0].name, unit_of_measure=lines[0].unit)
             shown.update(kgce=lines[0].kgce, kgco2e=lines[0].kgco2e)
-        resp.media = {self.kind: shown, **build(frame, self.report.measure)}
+        title = f'{label(self.report.suffix, request.language)}: {shown.get("name", "")}'
+        respond(req, resp, {self.kind: shown, **build(frame, self.report.measure)}, fmt, title, request.language)
 
     def rows(
         self, request: ReportRequest, span: tuple[datetime, datetime], key: SeriesKey, database: str
@@ -142,6 +148,24 @@ class SeriesReport:
         )
         unit = {'cost': self.services.settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
         return [Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()]
+
+    def tou(self, request: ReportRequest, rows: dict[int, Rows]) -> dict[int, dict[str, Decimal]]:
+        """Reporting-period sums per time-of-use band of the object's cost centre's tariffs, per category."""
+        center = request.row.get('cost_center_id')
+        if center is None or not rows:
+            return {}
+        book = TariffBook(self.services.db, timedelta(minutes=self.services.settings.minutes_to_count))
+        found: dict[int, dict[str, Decimal]] = {}
+        for category, line_rows in rows.items():
+            rate = book.rate(int(center), category)
+            if rate is None:
+                continue
+            sums = found.setdefault(category, {})
+            for moment, value in line_rows:
+                band = rate.classify(moment)[1]
+                if band is not None:
+                    sums[band.name] = sums.get(band.name, Decimal(0)) + value
+        return found
 
     def non_working(self, cur: Any, request: ReportRequest) -> frozenset[date]:
         table = CALENDARS.get(self.kind)
@@ -201,6 +225,8 @@ QUERY = (
     ('reportingperiodenddatetime', 'string', True),
     ('language', 'string', False),
     ('quickmode', 'string', False),
+    ('format', 'string', False),  # json (default), xlsx, csv, pdf or png: a file download
+    ('exportexcel', 'string', False),  # MyEMS: true adds excel_bytes_base64 to the JSON
 )
 
 
