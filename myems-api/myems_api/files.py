@@ -5,14 +5,16 @@ Each kind serves MyEMS's routes: GET/POST /{kind}, GET/DELETE /{kind}/{id}, GET 
 GET /{kind}/{id}/file, which answers the file itself as a download.
 
 An upload is a multipart form with a `file` part. Workbooks must open as .xlsx; they are queued with
-status 'new' for the pipeline. Offline meter and data repair workbooks are also checked against the
-database before anything is stored (myems_common.workbooks: layout, meters and points exist, values
-within their limits): a bad one is a 400 whose message names sheet, row and column of the first problem
-and whose `details` list every problem. GET /offlinemeterfiles/template?year=&month= and
+status 'new' for the pipeline. Offline meter, data repair and energy plan workbooks are also checked
+against the database before anything is stored (myems_common.workbooks and myems_common.planbooks:
+layout, meters, points, objects and energy categories exist, values within their limits): a bad one is a
+400 whose message names sheet, row and column of the first problem and whose `details` list every
+problem. GET /offlinemeterfiles/template?year=&month=, GET /energyplanfiles/template?year= and
 GET /datarepairfiles/template?point_id=[&startdatetime=&enddatetime=] download workbooks in those layouts,
-pre-filled with the offline meters, or with the point and its readings in the range (local times at
-UTC_OFFSET). Uploading and deleting need an administrator; the knowledge base is readable by every
-signed-in user, the other kinds by administrators only.
+pre-filled with the offline meters, with the root space's twelve months (docs/energy-plans.md), or with
+the point and its readings in the range (local times at UTC_OFFSET). Uploading and deleting need an
+administrator; the knowledge base is readable by every signed-in user, the other kinds by administrators
+only.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ from myems_api.context import Services, to_json
 from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.routedocs import document
 from myems_api.validate import parse_id
+from myems_common.planbooks import (
+    check_energy_plan_file,
+    energy_plan_template,
+    load_energy_categories,
+    load_plan_objects,
+    read_energy_plan_file,
+)
 from myems_common.timeutil import to_local, to_utc, utc_now, zone
 from myems_common.workbooks import (
     LAST_ROW,
@@ -101,9 +110,20 @@ def data_repair_problems(services: Services, blob: bytes) -> list[Problem]:
     return in_sheet_order(problems)
 
 
+def energy_plan_problems(services: Services, blob: bytes) -> list[Problem]:
+    parsed, problems = read_energy_plan_file(blob)
+    if parsed is not None and parsed.rows:
+        with services.system() as cur:
+            objects = load_plan_objects(cur, parsed.object_ids(), services.settings.default_timezone)
+            categories = load_energy_categories(cur, parsed.category_ids)
+        problems += check_energy_plan_file(parsed, objects, categories)
+    return in_sheet_order(problems)
+
+
 CONTENT_CHECKS: dict[str, Callable[[Services, bytes], list[Problem]]] = {
     'offlinemeterfiles': offline_meter_problems,
     'datarepairfiles': data_repair_problems,
+    'energyplanfiles': energy_plan_problems,
 }
 
 
@@ -358,6 +378,25 @@ class DataRepairTemplate(FileResource):
         send_workbook(resp, f'data repair point {point_id}.xlsx', data_repair_template(point, local))
 
 
+class EnergyPlanTemplate(FileResource):
+    """An energy plan workbook for one year: the twelve months of the root space and the first energy category."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.reader(req)
+        today = to_local(utc_now(), zone(self.services.settings.default_timezone))
+        year = whole_param(req, 'year', today.year, 1970, 2199)
+        with self.services.system() as cur:
+            cur.execute('SELECT id, name FROM tbl_spaces ORDER BY parent_space_id IS NOT NULL, id LIMIT 1')
+            space = cur.fetchone()
+            cur.execute('SELECT id, name FROM tbl_energy_categories ORDER BY id LIMIT 1')
+            category = cur.fetchone()
+        space_id, space_name = (int(space[0]), str(space[1])) if space else (1, 'a space')
+        category_id, category_name = (int(category[0]), str(category[1])) if category else (1, 'an energy category')
+        notes = f'{space_name}: {category_name}'
+        rows = [('space', space_id, category_id, year, month, 0, notes) for month in range(1, 13)]
+        send_workbook(resp, f'energy plan {year}.xlsx', energy_plan_template(rows))
+
+
 def _file_row(workbook: bool) -> dict[str, Any]:
     extra = {'status': {'type': 'string'}} if workbook else {'user_display_name': {'type': ['string', 'null']}}
     properties = {'id': {'type': 'integer'}, 'file_name': {'type': 'string'}, 'uuid': {'type': 'string'}}
@@ -378,6 +417,7 @@ def add_file_routes(app: falcon.App, services: Services) -> None:
             DataRepairTemplate,
             (('point_id', 'integer', True), ('startdatetime', 'string', False), ('enddatetime', 'string', False)),
         ),
+        ('energyplanfiles', EnergyPlanTemplate, (('year', 'integer', False),)),
     )
     for plural, resource, query in templates:  # before /{id_}, which would otherwise read 'template' as an id
         app.add_route(f'/{plural}/template', resource(by_plural[plural], services))

@@ -1,5 +1,5 @@
 """Uploaded files (offline meter, data repair, cost, energy plan workbooks; knowledge documents); the offline
-meter and data repair workbooks' contents checked at upload, and their templates."""
+meter, data repair and energy plan workbooks' contents checked at upload, and their templates."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from falcon import testing
 
 from myems_api.files import KINDS, XLSX
+from myems_common.planbooks import parse_energy_plan_file
 
 WORKBOOK_KINDS = [k.plural for k in KINDS if k.workbook]
 
@@ -85,7 +86,7 @@ def valid_workbooks(world: dict[str, int]) -> dict[str, bytes]:
         'offlinemeterfiles': workbook_bytes([['h'], [2026, 3], [world['meter'], 'Boiler oil', '', 24]]),
         'datarepairfiles': workbook_bytes([['h'], [world['point'], 'P', '2026-03-01 00:00:00', 5]]),
         'costfiles': workbook_bytes(),
-        'energyplanfiles': workbook_bytes(),
+        'energyplanfiles': workbook_bytes([['h'], ['offline_meter', world['meter'], None, 2026, 3, 100]]),
     }
 
 
@@ -281,3 +282,44 @@ def test_the_data_repair_template_holds_the_points_readings_in_local_time(
         world['point'],
         'ENERGY_VALUE point',
     ]
+
+
+def test_an_energy_plan_file_with_problems_is_refused_naming_each_cell(
+    api: testing.TestClient, admin_headers: dict[str, str], world: dict[str, int], database: Any
+) -> None:
+    before = count(database, 'energyplanfiles')
+    blob = workbook_bytes(
+        [['h'], ['space', 10**9, None, 2026, 3, 1], ['offline_meter', world['meter'], None, 2026, 13, -1]]
+    )
+    refused = upload(api, admin_headers, 'energyplanfiles', 'plan.xlsx', blob)
+    assert refused.status_code == 400 and refused.json['description'] == 'API.INVALID_ENERGY_PLAN_FILE', refused.text
+    assert [d['message'] for d in refused.json['details']] == [
+        "sheet 'Sheet', row 2, column C: the energy category id is required for a space",
+        "sheet 'Sheet', row 3, column E: expected the month, a whole number from 1 to 12; got 13",
+        "sheet 'Sheet', row 3, column F: the planned amount cannot be negative, got -1",
+    ]
+    assert count(database, 'energyplanfiles') == before
+
+
+def test_the_energy_plan_template_is_a_workbook_the_parser_accepts(
+    api: testing.TestClient, admin_headers: dict[str, str], database: Any, make_user: Any, sign_in: Any
+) -> None:
+    with database.transaction('system') as cur:
+        cur.execute(
+            "INSERT INTO tbl_energy_categories (name, uuid, unit_of_measure, kgce, kgco2e) VALUES ('Electricity', %s,"
+            " 'kWh', 0, 0)",
+            (str(uuid.uuid4()),),
+        )
+    answer = api.simulate_get('/energyplanfiles/template', headers=admin_headers, params={'year': 2027})
+    assert answer.status_code == 200 and answer.headers['content-type'] == XLSX, answer.text
+    assert 'energy plan 2027.xlsx' in answer.headers['content-disposition']
+    parsed = parse_energy_plan_file(answer.content)
+    assert [(r.object_type, r.year, r.month, r.amount) for r in parsed.rows] == [
+        ('space', 2027, month, 0) for month in range(1, 13)
+    ]
+    made = upload(api, admin_headers, 'energyplanfiles', 'plan 2027.xlsx', answer.content)
+    assert made.status_code == 201, made.text  # the objects it names exist
+    bad = api.simulate_get('/energyplanfiles/template', headers=admin_headers, params={'year': 1900})
+    assert bad.status_code == 400 and bad.json['description'] == 'API.INVALID_YEAR'
+    viewer = sign_in(make_user('plan viewer', is_read_only=True))
+    assert api.simulate_get('/energyplanfiles/template', headers=viewer).status_code == 403

@@ -3,7 +3,7 @@
 * meter slot energy from cleaned counter readings (myems_normalization.meters);
 * virtual meter slots from their equations, in dependency order (myems_normalization.virtualmeters);
 * virtual point readings from their expressions on a common time grid (myems_normalization.virtualpoints);
-* uploaded offline meter and data repair workbooks (status 'new'), every UPLOADS_INTERVAL_SECONDS (30).
+* uploaded offline meter, data repair and energy plan workbooks (status 'new'), every UPLOADS_INTERVAL_SECONDS (30).
 
 The slot length is MINUTES_TO_COUNT (60; 15 and 30 also work). NORMALIZATION_INTERVAL_SECONDS (60) is the
 pause after a pass that found nothing to do.
@@ -21,6 +21,7 @@ from myems_common.pipeline import Step
 from myems_common.service import run_service
 from myems_normalization.meters import MeterEnergy
 from myems_normalization.offline import process_offline_meter_file
+from myems_normalization.plans import process_energy_plan_file
 from myems_normalization.repair import process_data_repair_file
 from myems_normalization.virtualmeters import VirtualMeterEnergy
 from myems_normalization.virtualpoints import VirtualPointValues
@@ -29,6 +30,7 @@ log = logging.getLogger('myems_normalization')
 UPLOADS = (
     ('tbl_offline_meter_files', process_offline_meter_file),
     ('tbl_data_repair_files', process_data_repair_file),
+    ('tbl_energy_plan_files', process_energy_plan_file),
 )
 
 
