@@ -7,6 +7,7 @@ kind (`reportkinds`). MyEMS's JSON keys are kept.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,8 +24,9 @@ from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportstats import load_report, reference_report, statistics_report
 from myems_api.routedocs import document
 from myems_api.translations import label
+from myems_common.counters import EPOCH
 from myems_common.series import SeriesKey
-from myems_common.tariffbook import TariffBook
+from myems_common.tariffbook import Rate, TariffBook
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
@@ -124,14 +126,15 @@ class SeriesReport:
         dimension = key.dimension_column or str(int(request.row.get('energy_category_id') or 0))
         found: dict[int, Rows] = {}
         with self.services.transaction(database) as cur:
-            cur.execute(
-                f'SELECT {dimension}, start_datetime_utc, actual_value FROM {key.table}'
+            cur.execute(  # times as seconds and values as text: twice as fast to read as DATETIME and DECIMAL
+                f"SELECT {dimension}, TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc),"
+                f' CAST(actual_value AS CHAR) FROM {key.table}'
                 f' WHERE {key.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
                 ' ORDER BY 1, 2',
                 (request.id, *span),
             )
-            for line, moment, value in cur.fetchall():
-                found.setdefault(int(line), []).append((moment, value))
+            for line, seconds, value in cur.fetchall():
+                found.setdefault(int(line), []).append((_moment(seconds), Decimal(value)))
         return found
 
     def lines(self, cur: Any, request: ReportRequest, rows: Sequence[dict[int, Rows]]) -> list[Line]:
@@ -157,7 +160,7 @@ class SeriesReport:
         book = TariffBook(self.services.db, timedelta(minutes=self.services.settings.minutes_to_count))
         found: dict[int, dict[str, Decimal]] = {}
         for category, line_rows in rows.items():
-            rate = book.rate(int(center), category)
+            rate = cached_rate(book, int(center), category)
             if rate is None:
                 continue
             sums = found.setdefault(category, {})
@@ -177,6 +180,41 @@ class SeriesReport:
             (request.id,),
         )
         return frozenset(row[0] for row in cur.fetchall())
+
+
+_MOMENTS: dict[int, datetime] = {}
+_RATES: dict[str, Rate | None] = {}
+_LOCK = threading.Lock()
+
+
+def _moment(seconds: int) -> datetime:
+    """The naive UTC instant `seconds` after 2000-01-01, shared between requests (slot starts repeat)."""
+    found = _MOMENTS.get(seconds)
+    if found is None:
+        if len(_MOMENTS) > 500_000:
+            _MOMENTS.clear()
+        found = _MOMENTS[seconds] = EPOCH + timedelta(seconds=seconds)
+    return found
+
+
+def cached_rate(book: TariffBook, center: int, category: int) -> Rate | None:
+    """The rate of a cost centre and category, reused by later requests while its tariffs stay the same
+    (its classification cache then makes the time-of-use breakdown a dictionary lookup per slot)."""
+    ids = tuple(book.links.get((center, category), ()))
+    fingerprint = repr(
+        (
+            book.slot,
+            book.default_zone,
+            [(book.rows[i], book.tou.get(i)) for i in ids],
+            [sorted(book.holidays.get(int(book.rows[i]['working_calendar_id'] or 0), ())) for i in ids],
+        )
+    )
+    with _LOCK:
+        if fingerprint not in _RATES:
+            if len(_RATES) > 256:
+                _RATES.clear()
+            _RATES[fingerprint] = book.rate(center, category)
+        return _RATES[fingerprint]
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -197,11 +197,21 @@ def working_split(
     locator = _Locator(bucket_list)
     working = [Decimal(0)] * len(bucket_list)
     resting = [Decimal(0)] * len(bucket_list)
+    if not bucket_list:
+        return working, resting
+    # the UTC spans of the non-working days in range: a row is placed by bisection, never converted
+    first = to_local(bucket_list[0].start_utc, zone).date() - timedelta(days=1)
+    last = to_local(bucket_list[-1].end_utc, zone).date() + timedelta(days=1)
+    days = sorted(d for d in non_working if first <= d <= last)
+    spans = [(bucket_start(to_utc(datetime(d.year, d.month, d.day), zone), 'daily', zone), d) for d in days]
+    starts = [start for start, _ in spans]
+    ends = [next_bucket_start(start, 'daily', zone) for start in starts]
     for moment, value in rows:
         position = locator.index(moment)
         if position is None:
             continue
-        if to_local(moment, zone).date() in non_working:
+        day = bisect_right(starts, moment) - 1
+        if day >= 0 and moment < ends[day]:
             resting[position] += value
         else:
             working[position] += value
