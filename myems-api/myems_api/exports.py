@@ -385,6 +385,8 @@ async def _open_kaleido() -> Any:
 
 RENDERER = Renderer()
 atexit.register(RENDERER.stop)
+for _chatty in ('choreographer', 'kaleido'):  # their INFO lines (temp dirs, browser start and stop) are noise
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 
 def export(result: dict[str, Any], fmt: str, title: str, language: str) -> tuple[bytes, str, str]:
