@@ -19,6 +19,7 @@ import falcon
 from myems_api.context import Services
 from myems_api.errors import ApiError
 from myems_api.exports import requested_format, respond
+from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportstats import load_report, reference_report, statistics_report
@@ -221,6 +222,9 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+EXTRA_REPORTS: list[dict[str, Any]] = []  # catalogue entries of report routes served elsewhere
+
+
 class ReportCatalogue:
     """GET /meta/reports: every generated report route, what it applies to and what it reads."""
 
@@ -252,6 +256,7 @@ class ReportCatalogue:
                 for report in REPORT_KINDS
                 for kind in report.kinds
             ]
+            + EXTRA_REPORTS
         }
 
 
@@ -282,5 +287,6 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
                 'reports',
                 query=((f'{name}id', 'integer', False), (f'{name}uuid', 'string', False), *QUERY),
             )
+    EXTRA_REPORTS[:] = add_group_routes(app, services, QUERY)  # comparison and batch
     app.add_route('/meta/reports', ReportCatalogue(services))
     document('/meta/reports', 'GET', 'Every report route, what it applies to and its parameters', 'reports')
