@@ -290,3 +290,6 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
     EXTRA_REPORTS[:] = add_group_routes(app, services, QUERY)  # comparison and batch
     app.add_route('/meta/reports', ReportCatalogue(services))
     document('/meta/reports', 'GET', 'Every report route, what it applies to and its parameters', 'reports')
+    from myems_api.reportmeters import add_meter_report_routes  # it imports this module
+
+    add_meter_report_routes(app, services)
