@@ -28,15 +28,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from myems_aggregation.slotsteps import KINDS, METER_LIKE, Series, SlotResult, SlotStep
+from myems_aggregation.slotsteps import KINDS, Series, SlotResult, SlotStep
 from myems_common.db import Database
 from myems_common.series import SeriesKey
 from myems_common.slotstore import replace_rows
-from myems_common.tariff import (
-    Bill,
-    bill,
-)
-from myems_common.tariffbook import NO_COST_CENTER, NO_TARIFF, TariffBook
+from myems_common.tariff import Bill
+from myems_common.tariffbook import NO_COST_CENTER, NO_TARIFF, TariffBook, object_bill
 from myems_common.timeutil import ceil_slot
 
 log = logging.getLogger(__name__)
@@ -120,16 +117,6 @@ def bills_for(
     db: Database, kind: str, object_id: int, energy_category_id: int, period: tuple[datetime, datetime]
 ) -> Bill:
     """The bill of one object's consumption of one category over a billing period [start, end) (naive UTC),
-    from its energy slots and its cost centre's tariffs. LookupError if it has none for that category."""
-    step = BillingStep(kind, db.settings.minutes_to_count)
-    step.refresh(db)
-    rate = step.tariffs(db).rate(step.cost_centers.get(object_id), energy_category_id)
-    if rate is None:
-        raise LookupError(f'{kind} {object_id} has no tariff for energy category {energy_category_id}')
-    key = step.inputs[0]  # a meter-like's own table, an aggregate's input category table
-    series = step.read(db, key, object_id, *period)
-    slots = series.get(0 if kind in METER_LIKE else energy_category_id, [])
-    if kind in METER_LIKE and step.category_of(key, object_id, 0) != energy_category_id:
-        slots = []
-    version = rate.first.timeline.at(period[0]) or rate.versions[-1]
-    return bill(rate.versions, slots, step.slot, rate.zones[version.id], period)
+    from its energy slots and its cost centre's tariffs (`tariffbook.object_bill`, shared with the API's
+    bill reports). LookupError if it has none for that category."""
+    return object_bill(db, kind, object_id, energy_category_id, period)

@@ -58,7 +58,8 @@ def param_name(kind: str) -> str:
     return kind.replace('_', '')
 
 
-def _range(req: falcon.Request, prefix: str, tz: tzinfo, required: bool) -> tuple[datetime, datetime] | None:
+def period_range(req: falcon.Request, prefix: str, tz: tzinfo, required: bool) -> tuple[datetime, datetime] | None:
+    """`<prefix>periodstartdatetime` and `<prefix>periodenddatetime` as naive UTC [start, end), read in `tz`."""
     raw = {end: req.get_param(f'{prefix}period{end}datetime') for end in ('start', 'end')}
     if not raw['start'] and not raw['end'] and not required:
         return None
@@ -98,30 +99,37 @@ def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinf
     return zone(default)
 
 
-def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> ReportRequest:
-    """The request for one `kind` of object, its row read with `cur` (system database)."""
+def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '') -> dict[str, Any]:
+    """The row of the object named by `<entity>id<suffix>` or `<entity>uuid<suffix>` (a comparison's second
+    object: suffix '2'), read with `cur` (system database); 400/404 with MyEMS's codes."""
     name = param_name(kind)
     code = kind.upper()
-    raw_id, raw_uuid = req.get_param(f'{name}id'), req.get_param(f'{name}uuid')
+    raw_id = (req.get_param(f'{name}id{suffix}') or '').strip()
+    raw_uuid = (req.get_param(f'{name}uuid{suffix}') or '').strip()
     if raw_id:
         if not raw_id.isdigit() or int(raw_id) <= 0:
-            raise bad_request(f'API.INVALID_{code}_ID', f'{name}id must be a positive whole number')
+            raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')
         cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE id = %s', (int(raw_id),))
     elif raw_uuid:
         if not UUID.match(raw_uuid):
-            raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid must be a UUID')
+            raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid{suffix} must be a UUID')
         cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE uuid = %s', (raw_uuid,))
     else:
-        raise bad_request(f'API.INVALID_{code}_ID', f'{name}id or {name}uuid is required')
+        raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} or {name}uuid{suffix} is required')
     found = cur.fetchone()
     if found is None:
         raise not_found(f'API.{code}_NOT_FOUND', f'{kind.replace("_", " ")} not found')
-    row = dict(zip(cur.column_names, found, strict=True))
+    return dict(zip(cur.column_names, found, strict=True))
+
+
+def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> ReportRequest:
+    """The request for one `kind` of object, its row read with `cur` (system database)."""
+    row = read_object(req, cur, kind)
     period_type = (req.get_param('periodtype') or '').strip()
     if period_type not in PERIOD_TYPES:
         raise bad_request('API.INVALID_PERIOD_TYPE', f'periodtype must be one of {", ".join(PERIOD_TYPES)}')
     tz = object_zone(cur, kind, row, default_zone)
-    reporting = _range(req, 'reporting', tz, required=True)
+    reporting = period_range(req, 'reporting', tz, required=True)
     assert reporting is not None
     language = req.get_param('language') or 'en'
     return ReportRequest(
@@ -129,7 +137,7 @@ def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> Report
         row=row,
         zone=tz,
         period_type=period_type,
-        base=_range(req, 'base', tz, required=False),
+        base=period_range(req, 'base', tz, required=False),
         reporting=reporting,
         language=language if language in LANGUAGES else 'en',
         quick=(req.get_param('quickmode') or '').strip().lower() in TRUE,

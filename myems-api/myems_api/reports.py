@@ -292,4 +292,4 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
     document('/meta/reports', 'GET', 'Every report route, what it applies to and its parameters', 'reports')
     from myems_api.reportmeters import add_meter_report_routes  # it imports this module
 
-    add_meter_report_routes(app, services)
+    EXTRA_REPORTS.extend(add_meter_report_routes(app, services))  # trend, realtime, balance, tenant bill

@@ -1,7 +1,8 @@
 """Tariffs as stored, ready to price or classify slots: every cost centre's tariffs read once (`TariffBook`),
 and per cost centre and energy category a `Rate` (its effective-dated versions, each in its own zone).
 
-Shared by the billing steps (slot costs) and the reports (time-of-use breakdowns).
+Shared by the billing steps (slot costs) and the reports (time-of-use breakdowns), and `object_bill`: the
+bill of one object's consumption of one energy category over a billing period, read from its energy slots.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from myems_common.counters import EPOCH
 from myems_common.db import Database
+from myems_common.hierarchy import METER_KINDS
+from myems_common.series import SeriesKey
 from myems_common.tariff import (
     MICRO,
+    Bill,
     Period,
     TariffPricer,
     TariffVersion,
+    bill,
     billing_periods,
     slot_cost,
     version_from_rows,
@@ -161,3 +167,43 @@ class TariffBook:
 
     def rates(self, cost_center: int | None) -> list[Rate]:
         return [r for c, cat in self.links if c == cost_center and (r := self.rate(c, cat)) is not None]
+
+
+def object_bill(
+    db: Database,
+    kind: str,
+    object_id: int,
+    energy_category_id: int,
+    period: tuple[datetime, datetime],
+    book: TariffBook | None = None,
+) -> Bill:
+    """The bill of one object's consumption of one category over a billing period [start, end) (naive UTC),
+    from its energy slots (a meter-like's own table, an aggregate's input category table) and the tariffs
+    of its own cost centre. LookupError if it has none for that category (or the object does not exist)."""
+    slot = timedelta(minutes=db.settings.minutes_to_count)
+    meter_like = kind in METER_KINDS
+    found = db.fetch_one(
+        'system',
+        f'SELECT cost_center_id, {"energy_category_id" if meter_like else "NULL"} FROM tbl_{kind}s WHERE id = %s',
+        (object_id,),
+    )
+    if found is None:
+        raise LookupError(f'no {kind} {object_id}')
+    rate = (book or TariffBook(db, slot)).rate(int(found[0]) if found[0] else None, energy_category_id)
+    if rate is None:
+        raise LookupError(f'{kind} {object_id} has no tariff for energy category {energy_category_id}')
+    key = SeriesKey('energy', kind) if meter_like else SeriesKey('energy', kind, 'input', 'category')
+    slots: list[tuple[datetime, Decimal]] = []
+    if not meter_like or int(found[1]) == energy_category_id:
+        where = '' if meter_like else f' AND {key.dimension_column} = %s'
+        args = () if meter_like else (energy_category_id,)
+        rows = db.fetch_all(
+            'energy',
+            f"SELECT TIMESTAMPDIFF(SECOND, '{EPOCH:%Y-%m-%d %H:%M:%S}', start_datetime_utc),"
+            f' CAST(actual_value AS CHAR) FROM {key.table} WHERE {key.entity_column} = %s{where}'
+            ' AND start_datetime_utc >= %s AND start_datetime_utc < %s ORDER BY start_datetime_utc',
+            (object_id, *args, *period),
+        )
+        slots = [(EPOCH + timedelta(seconds=int(seconds)), Decimal(value)) for seconds, value in rows]
+    version = rate.first.timeline.at(period[0]) or rate.versions[-1]
+    return bill(rate.versions, slots, slot, rate.zones[version.id], period)
