@@ -27,16 +27,11 @@ import falcon
 from myems_api.context import Services
 from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.exports import export, requested_format, respond
-from myems_api.reportrequest import LANGUAGES, TABLES, TRUE, UUID, object_zone, param_name
+from myems_api.reportrequest import LANGUAGES, TABLES, TRUE, object_zone, param_name, period_range, read_object
 from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.periods import PERIOD_TYPES, bucket_sums, buckets
 from myems_common.series import SeriesKey
-
-try:
-    from myems_api.reportrequest import period_range
-except ImportError:  # until reportrequest names its period reader publicly (a change under way beside this one)
-    from myems_api.reportrequest import _range as period_range  # type: ignore[attr-defined,no-redef]
 
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
 COMPARISON_KINDS = (
@@ -72,27 +67,6 @@ def _series(kind: str) -> SeriesKey:
 def _language(req: falcon.Request) -> str:
     language = req.get_param('language') or 'en'
     return language if language in LANGUAGES else 'en'
-
-
-def find_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '') -> dict[str, Any]:
-    """The row named by `<entity>id<suffix>` or `<entity>uuid<suffix>` (400/404 with MyEMS's codes)."""
-    name, code = param_name(kind), kind.upper()
-    raw_id = (req.get_param(f'{name}id{suffix}') or '').strip()
-    raw_uuid = (req.get_param(f'{name}uuid{suffix}') or '').strip()
-    if raw_id:
-        if not raw_id.isdigit() or int(raw_id) <= 0:
-            raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')
-        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE id = %s', (int(raw_id),))
-    elif raw_uuid:
-        if not UUID.match(raw_uuid):
-            raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid{suffix} must be a UUID')
-        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE uuid = %s', (raw_uuid,))
-    else:
-        raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} or {name}uuid{suffix} is required')
-    found = cur.fetchone()
-    if found is None:
-        raise not_found(f'API.{code}_NOT_FOUND', f'{kind.replace("_", " ")} not found')
-    return dict(zip(cur.column_names, found, strict=True))
 
 
 def _forbid_unless(visible: bool, kind: str) -> None:
@@ -175,7 +149,7 @@ class ComparisonReport(GroupReport):
         fmt = requested_format(req)
         settings = self.services.settings
         with self.services.system() as cur:
-            objects = [find_object(req, cur, self.kind, suffix) for suffix in ('1', '2')]
+            objects = [read_object(req, cur, self.kind, suffix) for suffix in ('1', '2')]
             for row in objects:
                 _forbid_unless(scope.can_see(self.kind, int(row['id'])), self.kind)
             category_id = self._category_id(req, objects)
@@ -304,7 +278,7 @@ class BatchReport(GroupReport):
         fmt = requested_format(req)
         settings = self.services.settings
         with self.services.system() as cur:
-            space = find_object(req, cur, 'space')
+            space = read_object(req, cur, 'space')
             _forbid_unless(scope.can_see('space', int(space['id'])), 'space')
             zone = object_zone(cur, 'space', space, settings.default_timezone)
             span = period_range(req, 'reporting', zone, required=True)
