@@ -118,7 +118,43 @@ class SeriesReport:
             shown.update(energy_category_name=lines[0].name, unit_of_measure=lines[0].unit)
             shown.update(kgce=lines[0].kgce, kgco2e=lines[0].kgco2e)
         title = f'{label(self.report.suffix, request.language)}: {shown.get("name", "")}'
-        respond(req, resp, {self.kind: shown, **build(frame, self.report.measure)}, fmt, title, request.language)
+        result = {self.kind: shown, **build(frame, self.report.measure)}
+        if self.kind == 'space' and self.report.build is category_report:
+            result['child_space'] = self.child_space(request, lines, scope)
+        respond(req, resp, result, fmt, title, request.language)
+
+    def child_space(self, request: ReportRequest, lines: Sequence[Line], scope: Any) -> dict[str, Any]:
+        """Per line, the direct child spaces the caller may see and their reporting-period subtotals."""
+        with self.services.system() as cur:
+            cur.execute('SELECT id, name FROM tbl_spaces WHERE parent_space_id = %s ORDER BY id', (request.id,))
+            children = [(int(i), str(n)) for i, n in cur.fetchall() if scope.can_see('space', int(i))]
+        sums: dict[tuple[int, int], Decimal] = {}
+        if children:
+            marks = ', '.join(['%s'] * len(children))
+            dimension = self.key.dimension_column
+            with self.services.transaction(self.report.database) as cur:
+                cur.execute(
+                    f'SELECT space_id, {dimension}, SUM(actual_value) FROM {self.key.table} WHERE space_id IN ({marks})'
+                    ' AND start_datetime_utc >= %s AND start_datetime_utc < %s GROUP BY 1, 2',
+                    (*(i for i, _ in children), *request.reporting),
+                )
+                sums = {(int(s), int(d)): v for s, d, v in cur.fetchall()}
+        subtotals = [[sums.get((i, line.id), Decimal(0)) for i, _ in children] for line in lines]
+        found: dict[str, Any] = {
+            'energy_category_names': [line.name for line in lines],
+            'units': [line.unit for line in lines],
+            'child_space_ids_array': [[i for i, _ in children] for _ in lines],
+            'child_space_names_array': [[n for _, n in children] for _ in lines],
+            'subtotals_array': subtotals,
+        }
+        if self.report.measure == 'energy':
+            found['subtotals_in_kgce_array'] = [
+                [v * line.kgce for v in row] for row, line in zip(subtotals, lines, strict=True)
+            ]
+            found['subtotals_in_kgco2e_array'] = [
+                [v * line.kgco2e for v in row] for row, line in zip(subtotals, lines, strict=True)
+            ]
+        return found
 
     def rows(
         self, request: ReportRequest, span: tuple[datetime, datetime], key: SeriesKey, database: str

@@ -231,3 +231,21 @@ def test_time_of_use_breakdown_follows_the_cost_centre_tariff_in_its_zone(
     rep = got['reporting_period']
     # 08:00-20:00 local is on-peak: 12 kWh a day, 36 in all; the rest (71 - 36, the DST day one hour short) off-peak
     assert rep['onpeaks'] == [36] and rep['offpeaks'] == [35] and rep['toppeaks'] == [0]
+
+
+def test_child_spaces_are_listed_with_their_reporting_subtotals(
+    api: Any, admin_headers: Any, campus: Any, factory: Any, database: Any
+) -> None:
+    child = factory.create('space', parent_space_id=campus['space'], name='wing')
+    with database.transaction('energy') as cur:  # half a kWh an hour in the reporting period: 71 / 2
+        cur.executemany(
+            'INSERT INTO tbl_space_input_category_hourly (space_id, energy_category_id, start_datetime_utc,'
+            ' actual_value) VALUES (%s, %s, %s, %s)',
+            [(child, campus['category'], t, D('0.5')) for t in REPORTING],
+        )
+    got = get(
+        api, admin_headers, '/reports/spaceenergycategory', spaceid=str(campus['space']), periodtype='daily', **PERIODS
+    )
+    children = got['child_space']
+    assert children['child_space_ids_array'] == [[child]] and children['child_space_names_array'] == [['wing']]
+    assert children['subtotals_array'] == [[35.5]] and children['subtotals_in_kgco2e_array'] == [[71]]
