@@ -19,6 +19,7 @@ import falcon
 from myems_api.context import Services
 from myems_api.errors import ApiError
 from myems_api.exports import requested_format, respond
+from myems_api.reportefficiency import efficiency_report
 from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
@@ -45,6 +46,7 @@ class Kind:
     direction: str = 'input'
     dimension: str = 'category'
     reference: str | None = None  # settings key of the database of the reference series
+    reference_direction: str | None = None  # the reference series' direction if not `direction` (efficiency)
 
 
 IO_KINDS = ('space', 'equipment', 'combined_equipment')
@@ -61,6 +63,15 @@ REPORT_KINDS = (
     Kind('saving', 'energy', 'baseline', ALL_KINDS, reference_report, reference='energy_baseline'),
     Kind('plan', 'energy', 'plan', ALL_KINDS, reference_report, reference='energy_plan'),
     Kind('prediction', 'energy', 'prediction', ALL_KINDS, reference_report, reference='energy_prediction'),
+    Kind(
+        'efficiency',
+        'energy',
+        'efficiency',
+        IO_KINDS,
+        efficiency_report,
+        reference='energy',
+        reference_direction='output',
+    ),
 )
 
 
@@ -76,6 +87,8 @@ class SeriesReport:
         meter = kind in METER_KINDS
         family = () if meter else (report.direction, report.dimension)
         self.key = SeriesKey(report.database, kind, *family)
+        if report.reference_direction and not meter:
+            family = (report.reference_direction, report.dimension)
         self.reference = SeriesKey(report.reference, kind, *family) if report.reference else None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -346,3 +359,6 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
     from myems_api.reportmeters import add_meter_report_routes  # it imports this module
 
     EXTRA_REPORTS.extend(add_meter_report_routes(app, services))  # trend, realtime, balance, tenant bill
+    from myems_api.reportmisc import add_misc_report_routes  # it imports reportmeters
+
+    EXTRA_REPORTS.extend(add_misc_report_routes(app, services))  # offline meter days, point realtime, tracking
