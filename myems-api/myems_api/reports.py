@@ -362,3 +362,6 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
     from myems_api.reportmisc import add_misc_report_routes  # it imports reportmeters
 
     EXTRA_REPORTS.extend(add_misc_report_routes(app, services))  # offline meter days, point realtime, tracking
+    from myems_api.reportdashboards import add_dashboard_routes
+
+    EXTRA_REPORTS.extend(add_dashboard_routes(app, services))  # dashboards, energy flow diagram

@@ -188,7 +188,7 @@ def test_meta_reports_lists_every_route(api: Any, admin_headers: Any) -> None:
     found = {r['path'] for r in get(api, admin_headers, '/meta/reports')['reports']}
     assert {'/reports/spaceenergycategory', '/reports/tenantcost', '/reports/virtualmetercarbon'} <= found
     for path in found:  # every listed route is served
-        assert api.simulate_get(path, headers=admin_headers).status_code == 400
+        assert api.simulate_get(path, headers=admin_headers).status_code in (200, 400)  # served, never 404 or 500
 
 
 def test_statistics_load_and_saving(api: Any, admin_headers: Any, campus: Any) -> None:
