@@ -24,7 +24,7 @@ from typing import Any
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step
 from myems_common.pipeline import mark_dirty, watermarks
-from myems_common.slotstore import replace_rows
+from myems_common.slotstore import dimensions_of, in_list, replace_rows
 
 log = logging.getLogger(__name__)
 INCOMPLETE = 'tbl_incomplete_slots'
@@ -331,13 +331,16 @@ class EnergyRollup:
         into: dict[Key, Decimal],
     ) -> None:
         dimension = 'energy_item_id' if table.endswith('_item_hourly') else 'energy_category_id'
-        rows = db.fetch_all(
-            'energy',
-            f'SELECT {dimension}, start_datetime_utc, SUM(actual_value) FROM {table}'
-            f' WHERE {column} IN ({", ".join(["%s"] * len(ids))}) AND start_datetime_utc >= %s'
-            ' AND start_datetime_utc < %s GROUP BY 1, 2',
-            (*ids, start, end),
-        )
+        members = in_list(column, ids)
+        with db.transaction('energy') as cur:
+            named = sorted({d for i in ids for d in dimensions_of(cur, table, f'{column} = %s', [i], dimension)})
+            cur.execute(
+                f'SELECT {dimension}, start_datetime_utc, SUM(actual_value) FROM {table}'
+                f' WHERE {members} AND {in_list(dimension, named)} AND start_datetime_utc >= %s'
+                ' AND start_datetime_utc < %s GROUP BY 1, 2',
+                (*ids, *named, start, end),
+            )
+            rows = cur.fetchall()
         for key, moment, value in rows:
             _add(into, (int(key), moment), value)
 

@@ -26,7 +26,7 @@ from myems_common.db import Database
 from myems_common.hierarchy import KINDS as ENTITY_KINDS
 from myems_common.hierarchy import METER_KINDS
 from myems_common.series import FAMILIES, SeriesKey
-from myems_common.slotstore import replace_rows
+from myems_common.slotstore import dimensions_of, in_list, replace_rows
 from myems_common.timeutil import ceil_slot, floor_slot
 
 log = logging.getLogger(__name__)
@@ -139,14 +139,21 @@ class SlotStep:
         seconds and values as text: converting those is about twice as fast as the driver's datetimes and
         Decimals, and every object of a pass shares the datetime of a slot start."""
         dimension = key.dimension_column
-        sql = (
-            f'SELECT {dimension or "0"}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {key.table}'
-            f' WHERE {self.entity_column} = %s AND start_datetime_utc >= %s AND start_datetime_utc < %s'
-            f' ORDER BY {dimension + ", " if dimension else ""}start_datetime_utc'
-        )
         series: Series = {}
+        with db.transaction('energy') as cur:
+            named = (
+                dimensions_of(cur, key.table, f'{self.entity_column} = %s', [object_id], dimension) if dimension else []
+            )
+            narrow = f' AND {in_list(dimension, named)}' if dimension else ''
+            cur.execute(
+                f'SELECT {dimension or "0"}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {key.table}'
+                f' WHERE {self.entity_column} = %s{narrow} AND start_datetime_utc >= %s AND start_datetime_utc < %s'
+                f' ORDER BY {dimension + ", " if dimension else ""}start_datetime_utc',
+                (object_id, *named, start, end),
+            )
+            rows = cur.fetchall()
         times = self._times
-        for dim, seconds, value in db.fetch_all('energy', sql, (object_id, start, end)):
+        for dim, seconds, value in rows:
             at = times.get(seconds)
             if at is None:
                 at = times[seconds] = EPOCH + timedelta(seconds=seconds)

@@ -28,6 +28,7 @@ from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.counters import EPOCH
 from myems_common.series import SeriesKey
+from myems_common.slotstore import dimensions_of
 from myems_common.tariffbook import Rate, TariffBook
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
@@ -198,11 +199,9 @@ class SeriesReport:
 
     @staticmethod
     def dimensions(cur: Any, key: SeriesKey, object_id: int) -> list[int]:
-        """The categories (items) an object has rows of: a loose scan of the key's prefix."""
-        cur.execute(
-            f'SELECT DISTINCT {key.dimension_column} FROM {key.table} WHERE {key.entity_column} = %s', (object_id,)
-        )
-        return [int(row[0]) for row in cur.fetchall()]
+        """The categories (items) an object has rows of, one index seek each."""
+        column = key.dimension_column or ''
+        return [int(v) for v in dimensions_of(cur, key.table, f'{key.entity_column} = %s', [object_id], column)]
 
     def lines(self, cur: Any, request: ReportRequest, rows: Sequence[dict[int, Rows]]) -> list[Line]:
         """The report's lines: a meter's category, or every category an entity has rows of in either period."""

@@ -13,6 +13,30 @@ from myems_common.counters import Slot
 BATCH = 1000
 
 
+def dimensions_of(cur: Any, table: str, where: str, params: Sequence[Any], column: str) -> list[Any]:
+    """The distinct values of `column` (the key part between the entity and the time) among the rows matching
+    `where`, an equality on the key's leading columns (SQL from code). Slot tables are keyed (entity,
+    dimension, time) and MariaDB has no skip scan: a time range is an index range only once the dimensions
+    are named, otherwise every row of the entity's history is read and filtered. Found by one index seek per
+    value (a DISTINCT would read the whole history too)."""
+    found: list[Any] = []
+    while True:
+        after = f' AND {column} > %s' if found else ''
+        cur.execute(
+            f'SELECT {column} FROM {table} WHERE {where}{after} ORDER BY {column} LIMIT 1',
+            (*params, *found[-1:]),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return found
+        found.append(row[0])
+
+
+def in_list(column: str, values: Sequence[Any]) -> str:
+    """`column IN (%s, ...)`, or a condition no row meets for no values."""
+    return f'{column} IN ({", ".join(["%s"] * len(values))})' if values else '1 = 0'
+
+
 def replace_rows(
     cur: Any,
     table: str,
@@ -32,8 +56,17 @@ def replace_rows(
     where = ' AND '.join(f'{column} = %s' for column, _ in fixed)
     params = [value for _, value in fixed]
     time = keys[-1]
+    narrow, narrowing = '', []
+    if len(keys) == 2:  # (dimension, time): name the dimensions so the time range is an index range
+        narrowing = sorted({row[0] for row in rows})
+        others = f' AND {keys[0]} NOT IN ({", ".join(["%s"] * len(narrowing))})' if narrowing else ''
+        cur.execute(f'SELECT 1 FROM {table} WHERE {where}{others} LIMIT 1', (*params, *narrowing))
+        if cur.fetchall():  # rows of other dimensions exist (seldom): find them all
+            narrowing = dimensions_of(cur, table, where, params, keys[0])
+        narrow = ' AND ' + in_list(keys[0], narrowing)
     cur.execute(
-        f'SELECT {", ".join(keys)} FROM {table} WHERE {where} AND {time} >= %s AND {time} < %s', (*params, start, end)
+        f'SELECT {", ".join(keys)} FROM {table} WHERE {where}{narrow} AND {time} >= %s AND {time} < %s',
+        (*params, *narrowing, start, end),
     )
     width = len(keys)
     wanted = {tuple(row[:width]) for row in rows}
