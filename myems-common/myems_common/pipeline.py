@@ -32,6 +32,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from myems_common.db import Database, is_transient
+from myems_common.slotstore import FRESH
 from myems_common.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -332,7 +333,11 @@ class Runner:
         result = step.compute(self.db, object_id, start, end)
         later = dependents(step, self.db, object_id)
         with self.db.transaction(step.database) as cur:
-            reached = step.write(cur, object_id, start, end, result)
+            fresh = FRESH.set(advance)  # past the watermark: none of the range's rows can exist yet
+            try:
+                reached = step.write(cur, object_id, start, end, result)
+            finally:
+                FRESH.reset(fresh)
             reached = end if reached is None else max(start, min(reached, end))
             if advance:
                 set_progress(cur, step.name, object_id, reached)

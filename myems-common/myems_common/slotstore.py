@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,9 @@ from typing import Any
 from myems_common.counters import Slot
 
 BATCH = 1000
+# Set by the pipeline runner while a step writes a range past its watermark (a fresh range): no row of it
+# can exist yet, so replace_rows skips looking for rows to delete and only inserts.
+FRESH: ContextVar[bool] = ContextVar('fresh_range', default=False)
 
 
 def dimensions_of(cur: Any, table: str, where: str, params: Sequence[Any], column: str) -> list[Any]:
@@ -55,29 +59,8 @@ def replace_rows(
     range's gaps, and two writers appending to the same table would deadlock on them."""
     where = ' AND '.join(f'{column} = %s' for column, _ in fixed)
     params = [value for _, value in fixed]
-    time = keys[-1]
-    narrow, narrowing = '', []
-    if len(keys) == 2:  # (dimension, time): name the dimensions so the time range is an index range
-        narrowing = sorted({row[0] for row in rows})
-        others = f' AND {keys[0]} NOT IN ({", ".join(["%s"] * len(narrowing))})' if narrowing else ''
-        cur.execute(f'SELECT 1 FROM {table} WHERE {where}{others} LIMIT 1', (*params, *narrowing))
-        if cur.fetchall():  # rows of other dimensions exist (seldom): find them all
-            narrowing = dimensions_of(cur, table, where, params, keys[0])
-        narrow = ' AND ' + in_list(keys[0], narrowing)
-    cur.execute(
-        f'SELECT {", ".join(keys)} FROM {table} WHERE {where}{narrow} AND {time} >= %s AND {time} < %s',
-        (*params, *narrowing, start, end),
-    )
-    width = len(keys)
-    wanted = {tuple(row[:width]) for row in rows}
-    stale = [key for key in cur.fetchall() if tuple(key) not in wanted]
-    one = '(' + ', '.join(['%s'] * width) + ')'
-    for first in range(0, len(stale), BATCH):
-        part = stale[first : first + BATCH]
-        cur.execute(
-            f'DELETE FROM {table} WHERE {where} AND ({", ".join(keys)}) IN ({", ".join([one] * len(part))})',
-            (*params, *(v for key in part for v in key)),
-        )
+    if not FRESH.get():
+        _delete_stale(cur, table, where, params, keys, start, end, rows)
     columns = [column for column, _ in fixed] + list(keys) + list(values)
     update = ', '.join(f'{column} = VALUES({column})' for column in values)
     for first in range(0, len(rows), BATCH):
@@ -113,6 +96,42 @@ def _column_text(column: Sequence[Any]) -> list[str]:
         found = list(map(_TIMES.get, column))
         return [text if text is not None else literal(v) for text, v in zip(found, column, strict=True)]
     return [literal(v) for v in column]
+
+
+def _delete_stale(
+    cur: Any,
+    table: str,
+    where: str,
+    params: Sequence[Any],
+    keys: Sequence[str],
+    start: datetime,
+    end: datetime,
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Delete the rows of [start, end) matching `where` whose keys `rows` no longer has."""
+    time = keys[-1]
+    narrow, narrowing = '', []
+    if len(keys) == 2:  # (dimension, time): name the dimensions so the time range is an index range
+        narrowing = sorted({row[0] for row in rows})
+        others = f' AND {keys[0]} NOT IN ({", ".join(["%s"] * len(narrowing))})' if narrowing else ''
+        cur.execute(f'SELECT 1 FROM {table} WHERE {where}{others} LIMIT 1', (*params, *narrowing))
+        if cur.fetchall():  # rows of other dimensions exist (seldom): find them all
+            narrowing = dimensions_of(cur, table, where, params, keys[0])
+        narrow = ' AND ' + in_list(keys[0], narrowing)
+    cur.execute(
+        f'SELECT {", ".join(keys)} FROM {table} WHERE {where}{narrow} AND {time} >= %s AND {time} < %s',
+        (*params, *narrowing, start, end),
+    )
+    width = len(keys)
+    wanted = {tuple(row[:width]) for row in rows}
+    stale = [key for key in cur.fetchall() if tuple(key) not in wanted]
+    one = '(' + ', '.join(['%s'] * width) + ')'
+    for first in range(0, len(stale), BATCH):
+        part = stale[first : first + BATCH]
+        cur.execute(
+            f'DELETE FROM {table} WHERE {where} AND ({", ".join(keys)}) IN ({", ".join([one] * len(part))})',
+            (*params, *(v for key in part for v in key)),
+        )
 
 
 class NotLiteral(Exception):
