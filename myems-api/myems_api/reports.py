@@ -306,17 +306,7 @@ class ReportCatalogue:
                     'kind': report.suffix,
                     'database': report.database,
                     'measure': report.measure,
-                    'parameters': [
-                        f'{param_name(kind)}id',
-                        f'{param_name(kind)}uuid',
-                        'periodtype',
-                        'baseperiodstartdatetime',
-                        'baseperiodenddatetime',
-                        'reportingperiodstartdatetime',
-                        'reportingperiodenddatetime',
-                        'language',
-                        'quickmode',
-                    ],
+                    'parameters': [f'{param_name(kind)}id', f'{param_name(kind)}uuid', *(q[0] for q in QUERY)],
                 }
                 for report in REPORT_KINDS
                 for kind in report.kinds

@@ -185,7 +185,12 @@ def test_a_scoped_user_is_refused_a_space_outside_its_subtree(
 
 
 def test_meta_reports_lists_every_route(api: Any, admin_headers: Any) -> None:
-    found = {r['path'] for r in get(api, admin_headers, '/meta/reports')['reports']}
+    listed = get(api, admin_headers, '/meta/reports')['reports']
+    found = {r['path'] for r in listed}
+    energy = next(r for r in listed if r['path'] == '/reports/spaceenergycategory')
+    assert {'spaceid', 'periodtype', 'reportingperiodstartdatetime', 'format', 'exportexcel'} <= set(
+        energy['parameters']
+    )
     assert {'/reports/spaceenergycategory', '/reports/tenantcost', '/reports/virtualmetercarbon'} <= found
     for path in found:  # every listed route is served
         assert api.simulate_get(path, headers=admin_headers).status_code in (200, 400)  # served, never 404 or 500
