@@ -111,7 +111,8 @@ class ObjectReport:
     """The common part: the caller, the format, the object (by `<kind>id` or `<kind>uuid`), the caller's
     scope for it and its zone; `build` makes the result (holding no connection while it borrows others)."""
 
-    kind = 'meter'
+    kind = 'meter'  # what the report is about (its catalogue entry)
+    object_kind: str | None = None  # the object the request names, when not `kind` (a space for tracking)
     suffix = ''
 
     def __init__(self, services: Services) -> None:
@@ -121,10 +122,11 @@ class ObjectReport:
         _, scope = self.services.who(req)
         fmt = requested_format(req)
         language = language_of(req)
+        kind = self.object_kind or self.kind
         with self.services.system() as cur:
-            row = read_object(req, cur, self.kind)
-            forbid_unless_visible(scope, self.kind, int(row['id']))
-            tz = object_zone(cur, self.kind, row, self.services.settings.default_timezone)
+            row = read_object(req, cur, kind)
+            forbid_unless_visible(scope, kind, int(row['id']))
+            tz = object_zone(cur, kind, row, self.services.settings.default_timezone)
         result = self.build(req, row, tz)
         title = f'{label(self.suffix, language)}: {row["name"]}'
         respond(req, resp, result, fmt, title, language)

@@ -222,30 +222,19 @@ class PointRealtime:
         respond(req, resp, result, fmt, f'{label(self.suffix, language)}: {title_name}', language)
 
 
-class SpaceTracking:
+class SpaceTracking(ObjectReport):
     """The common part of the tracking reports: the space, its subtree in level order and its paths."""
 
-    kind = 'space'
-    suffix = ''
+    object_kind = 'space'
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, scope = self.services.who(req)
-        fmt = requested_format(req)
-        language = language_of(req)
+    def build(self, req: falcon.Request, row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
         with self.services.system() as cur:
-            space = read_object(req, cur, 'space')
-            forbid_unless_visible(scope, 'space', int(space['id']))
-            tz = object_zone(cur, 'space', space, self.services.settings.default_timezone)
             cur.execute('SELECT id, name, parent_space_id FROM tbl_spaces')
             tree = [(int(i), str(n), None if p is None else int(p)) for i, n, p in cur.fetchall()]
-            order = descendants(tree, int(space['id']))
-            result = self.build(req, cur, scope, order, space_paths(tree), tz)
-        respond(req, resp, result, fmt, f'{label(self.suffix, language)}: {space["name"]}', language)
+            order = descendants(tree, int(row['id']))
+            return self.track(req, cur, req.context.scope, order, space_paths(tree), tz)
 
-    def build(
+    def track(
         self, req: falcon.Request, cur: Any, scope: Any, spaces: list[int], paths: dict[int, str], tz: tzinfo
     ) -> dict[str, Any]:
         raise NotImplementedError
@@ -273,7 +262,7 @@ class MeterTracking(SpaceTracking):
     kind = 'meter'
     suffix = 'metertracking'
 
-    def build(
+    def track(
         self, req: falcon.Request, cur: Any, scope: Any, spaces: list[int], paths: dict[int, str], tz: tzinfo
     ) -> dict[str, Any]:
         raw = (req.get_param('energyCategory') or req.get_param('energycategory') or 'all').strip()
@@ -356,7 +345,7 @@ class EquipmentTracking(SpaceTracking):
     kind = 'equipment'
     suffix = 'equipmenttracking'
 
-    def build(
+    def track(
         self, req: falcon.Request, cur: Any, scope: Any, spaces: list[int], paths: dict[int, str], tz: tzinfo
     ) -> dict[str, Any]:
         rows = _linked(cur, 'equipment', 'tbl_equipments', 'o.id, o.name, o.uuid, o.description, cc.name', spaces)
