@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -63,7 +64,7 @@ class DeviceServer:
     (the same values) and coils/discrete inputs."""
 
     def __init__(self, port: int, host: str = '127.0.0.1', size: int = 1024) -> None:
-        self.port, self.size = port, size
+        self.host, self.port, self.size = host, port, size
         self.server = modbus_tcp.TcpServer(port=port, address=host, timeout_in_sec=1)
         self.slaves: dict[int, Any] = {}
 
@@ -91,7 +92,17 @@ class DeviceServer:
         s.set_values('inputs', offset, list(bits))
 
     def start(self) -> None:
+        """Start serving, returning once the port accepts connections (modbus-tk binds in its own thread)."""
         self.server.start()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def stop(self) -> None:
         self.server.stop()
