@@ -91,6 +91,18 @@ def meter_points(cur: Any, meter_id: int) -> list[dict[str, Any]]:
     return [{'id': int(i), 'name': n, 'units': u, 'object_type': t} for i, n, u, t in cur.fetchall()]
 
 
+def linked_points(cur: Any, kind: str, object_id: int) -> list[dict[str, Any]]:
+    """The points of a space (tenant, store, shopfloor): its own and its sensors', each once."""
+    cur.execute(
+        'SELECT id, name, units, object_type FROM tbl_points WHERE id IN ('
+        f' SELECT point_id FROM tbl_{kind}s_points WHERE {kind}_id = %s UNION SELECT sp.point_id'
+        f' FROM tbl_{kind}s_sensors ls JOIN tbl_sensors_points sp ON sp.sensor_id = ls.sensor_id'
+        f' WHERE ls.{kind}_id = %s) ORDER BY id',
+        (object_id, object_id),
+    )
+    return [{'id': int(i), 'name': n, 'units': u, 'object_type': t} for i, n, u, t in cur.fetchall()]
+
+
 def point_title(point: dict[str, Any]) -> str:
     return f'{point["name"]} ({point["units"]})'
 
@@ -105,6 +117,27 @@ def readings(
         (point['id'], start, end),
     )
     return [(at, value, bool(bad)) for at, value, bad in cur.fetchall()]
+
+
+def tariff_prices(
+    services: Services, center: Any, category: int, span: tuple[datetime, datetime], tz: tzinfo
+) -> dict[str, Decimal]:
+    """The band price of every slot of the period by a cost centre's tariff of a category (local slot start);
+    empty without a cost centre or a tariff."""
+    if center is None:
+        return {}
+    slot = timedelta(minutes=services.settings.minutes_to_count)
+    rate = cached_rate(TariffBook(services.db, slot), int(center), category)
+    if rate is None:
+        return {}
+    prices: dict[str, Decimal] = {}
+    at = span[0] - (span[0] - datetime(2000, 1, 1)) % slot
+    while at < span[1]:
+        band = rate.classify(at)[1]
+        if band is not None:
+            prices[local_text(at, tz)] = band.price
+        at += slot
+    return prices
 
 
 class ObjectReport:
@@ -163,28 +196,12 @@ class MeterTrend(ObjectReport):
                 reporting['is_bad'].append([bad for _, _, bad in found])
         parameters: dict[str, list[Any]] = {'names': [], 'timestamps': [], 'values': []}
         if not quick:
-            prices = self.tariff(row, span, tz)
+            prices = tariff_prices(self.services, row['cost_center_id'], int(row['energy_category_id']), span, tz)
             if prices:
                 parameters['names'].append(f'{label("tariff", language_of(req))}-{meter["energy_category_name"]}')
                 parameters['timestamps'].append(list(prices))
                 parameters['values'].append(list(prices.values()))
         return {'meter': meter, 'reporting_period': reporting, 'parameters': parameters}
-
-    def tariff(self, row: dict[str, Any], span: tuple[datetime, datetime], tz: tzinfo) -> dict[str, Decimal]:
-        """The band price of every slot of the period by the meter's cost centre's tariff (local slot start)."""
-        slot = timedelta(minutes=self.services.settings.minutes_to_count)
-        book = TariffBook(self.services.db, slot)
-        rate = cached_rate(book, int(row['cost_center_id']), int(row['energy_category_id']))
-        if rate is None:
-            return {}
-        prices: dict[str, Decimal] = {}
-        at = span[0] - (span[0] - datetime(2000, 1, 1)) % slot
-        while at < span[1]:
-            band = rate.classify(at)[1]
-            if band is not None:
-                prices[local_text(at, tz)] = band.price
-            at += slot
-        return prices
 
 
 class MeterRealtime(ObjectReport):

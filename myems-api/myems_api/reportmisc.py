@@ -42,6 +42,7 @@ from myems_api.reportmeters import (
     Query,
     forbid_unless_visible,
     language_of,
+    linked_points,
     serve,
 )
 from myems_api.reportrequest import object_zone, period_range, read_object
@@ -177,14 +178,7 @@ class PointRealtime:
                 space = read_object(req, cur, 'space')
                 forbid_unless_visible(scope, 'space', int(space['id']))
                 tz = object_zone(cur, 'space', space, self.services.settings.default_timezone)
-                cur.execute(
-                    'SELECT p.id, p.name, p.units, p.object_type FROM tbl_points p WHERE p.id IN ('
-                    ' SELECT point_id FROM tbl_spaces_points WHERE space_id = %s UNION'
-                    ' SELECT sp.point_id FROM tbl_spaces_sensors ss JOIN tbl_sensors_points sp'
-                    ' ON sp.sensor_id = ss.sensor_id WHERE ss.space_id = %s) ORDER BY p.id',
-                    (space['id'], space['id']),
-                )
-                points = cur.fetchall()
+                points = [tuple(p.values()) for p in linked_points(cur, 'space', int(space['id']))]
                 title_name = str(space['name'])
         now = datetime.now(UTC).replace(tzinfo=None)
         latest: list[dict[str, Any]] = []

@@ -135,6 +135,10 @@ class SeriesReport:
         result = {self.kind: shown, **build(frame, self.report.measure)}
         if self.kind == 'space' and self.report.build is category_report:
             result['child_space'] = self.child_space(request, lines, scope)
+        if not request.quick:  # tariffs and point readings (reportparameters imports reportmeters, which imports this)
+            from myems_api.reportparameters import parameters
+
+            result['parameters'] = parameters(self.services, self.kind, request, lines, self.report.dimension)
         respond(req, resp, result, fmt, title, request.language)
 
     def child_space(self, request: ReportRequest, lines: Sequence[Line], scope: Any) -> dict[str, Any]:
