@@ -6,7 +6,8 @@ One runner over every aggregation step, each pass in this order:
   tenants and spaces (children first): members before the entities counting them, so one pass reaches
   the top of the tree;
 * billing (myems_aggregation.billing): slot costs of every meter-like and aggregate entity by its cost
-  centre's tariffs (myems_common.tariff), unpriced slots recorded;
+  centre's tariffs (myems_common.tariff), unpriced slots recorded, and the income of the outputs of
+  spaces, equipments and combined equipments priced the same way;
 * carbon (myems_aggregation.carbon): kg CO2e by the emission factor valid at each slot.
 
 The slot length is MINUTES_TO_COUNT (60). AGGREGATION_INTERVAL_SECONDS (60) is the pause after a pass that

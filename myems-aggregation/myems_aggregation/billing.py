@@ -1,7 +1,9 @@
 """Billing steps: the energy charge of every slot, priced by the tariffs of the object's cost centre.
 
 `BillingStep(kind)` (name `{kind}_billing`, database `billing`) prices the energy slots of one kind of
-object (a meter-like's own table; an aggregate's input category and input item tables) with the tariffs
+object (a meter-like's own table; an aggregate's input category and input item tables) and
+`BillingStep(kind, direction='output')` (name `{kind}_output_billing`) the output category slots of a space,
+equipment or combined equipment, its income (MyEMS's `tbl_*_output_category_hourly`), with the tariffs
 linked to the object's own cost centre (`tbl_cost_centers_tariffs`) for the slot's energy category (an
 item's: its category's). The tariffs of one cost centre and category are the versions of one tariff
 (docs/tariffs.md): each built by `version_from_rows` from its row, its time-of-use rows and its JSON
@@ -28,7 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from myems_aggregation.slotsteps import KINDS, Series, SlotResult, SlotStep
+from myems_aggregation.slotsteps import KINDS, Series, SlotResult, SlotStep, directions
 from myems_common.db import Database
 from myems_common.series import SeriesKey
 from myems_common.slotstore import replace_rows
@@ -47,8 +49,10 @@ class BillingStep(SlotStep):
 
     database = 'billing'
 
-    def __init__(self, kind: str, slot_minutes: int = 60, chunk: timedelta | None = None) -> None:
-        super().__init__(kind, slot_minutes, chunk)
+    def __init__(
+        self, kind: str, slot_minutes: int = 60, chunk: timedelta | None = None, direction: str = 'input'
+    ) -> None:
+        super().__init__(kind, slot_minutes, chunk, direction)
         self.book: TariffBook | None = None
         self.cost_centers: dict[int, int | None] = {}
 
@@ -109,8 +113,8 @@ class BillingStep(SlotStep):
 
 
 def billing_steps(slot_minutes: int = 60, kinds: tuple[str, ...] = KINDS) -> list[BillingStep]:
-    """One billing step per kind (all nine by default)."""
-    return [BillingStep(kind, slot_minutes) for kind in kinds]
+    """One billing step per kind and direction (all nine kinds by default; outputs for the three that have them)."""
+    return [BillingStep(kind, slot_minutes, direction=way) for kind in kinds for way in directions(kind)]
 
 
 def bills_for(

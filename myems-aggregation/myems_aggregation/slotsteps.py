@@ -2,10 +2,11 @@
 
 A `SlotStep` works on the objects of one kind (meters, spaces, stores, ...). It reads the energy slot
 tables of the kind that carry consumption (a meter-like's own table; an aggregate's input category and
-input item tables, never its outputs), turns each slot into a value (`convert`, the subclass's part) and
-writes the table of the same family in its own database. Its input is complete up to the energy stage's
-watermark of the same object (an offline meter, which no stage computes, up to the end of its last slot);
-it starts at the object's first energy slot.
+input item tables), or with `direction='output'` those of its outputs (spaces, equipments and combined
+equipments: the output category table; step `{kind}_output_{database}`), turns each slot into a value
+(`convert`, the subclass's part) and writes the table of the same family in its own database. Its input
+is complete up to the energy stage's watermark of the same object (an offline meter, which no stage
+computes, up to the end of its last slot); it starts at the object's first energy slot.
 
 A range is rewritten as a whole (`slotstore.replace_rows`): rows the new result no longer has are
 deleted, the others upserted in multi-row statements, so a recompute leaves exactly the new result and
@@ -53,6 +54,12 @@ class SlotResult:
     extra: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+def directions(kind: str) -> tuple[str, ...]:
+    """The directions of a kind's energy slots: 'input' (a meter-like's own slots count as input), and
+    'output' for the kinds with output tables."""
+    return ('input', 'output') if kind in ENTITY_KINDS and ENTITY_KINDS[kind].has_output else ('input',)
+
+
 def in_chunks(values: Sequence[Any], size: int = BATCH) -> list[Sequence[Any]]:
     return [values[first : first + size] for first in range(0, len(values), size)]
 
@@ -62,16 +69,21 @@ class SlotStep:
 
     database = 'energy'  # set by the subclass: 'billing' or 'carbon'
 
-    def __init__(self, kind: str, slot_minutes: int = 60, chunk: timedelta | None = None) -> None:
+    def __init__(
+        self, kind: str, slot_minutes: int = 60, chunk: timedelta | None = None, direction: str = 'input'
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f'no slot step for {kind!r}; kinds: {", ".join(KINDS)}')
+        if direction not in directions(kind):
+            raise ValueError(f'{kind} has no {direction} slots')
         self.kind = kind
-        self.name = f'{kind}_{self.database}'
+        self.name = f'{kind}_{self.database}' if direction == 'input' else f'{kind}_{direction}_{self.database}'
         self.slot_minutes = slot_minutes
         self.slot = timedelta(minutes=slot_minutes)
         self.chunk = chunk or timedelta(days=31)
         self.table = f'tbl_{kind}s'  # the configuration table of the kind
-        families = [f for f in FAMILIES if f.entity == kind and f.direction in (None, 'input')]
+        wanted = (None, 'input') if direction == 'input' else (direction,)
+        families = [f for f in FAMILIES if f.entity == kind and f.direction in wanted]
         self.inputs = [SeriesKey('energy', f.entity, f.direction, f.dimension) for f in families]
         self.outputs = {key: SeriesKey(self.database, key.entity, key.direction, key.dimension) for key in self.inputs}
         self.entity_column = f'{kind}_id'

@@ -10,9 +10,10 @@ or roll back with the change. What changes what:
   billing and carbon;
 * an entity's is_input_counted, is_output_counted or parent space: the energy of the entities counting it
   (the old parent and the new);
-* a cost centre on a meter-like or an entity: its billing;
-* a tariff (its rows, structure or validity), or a tariff linked to a cost centre: the billing of
-  everything billed under it, over its validity;
+* a cost centre on a meter-like or an entity: its billing (and a space's, equipment's or combined
+  equipment's output billing, its income);
+* a tariff (its rows, structure or validity), or a tariff linked to a cost centre: the billing (and output
+  billing) of everything billed under it, over its validity;
 * an emission factor, or an energy category's kgco2e: all carbon, over the factor's validity;
 * a working calendar's days: all billing (holidays are priced differently).
 
@@ -28,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from myems_common.config import Settings
-from myems_common.hierarchy import KINDS, METER_KINDS, consumers
+from myems_common.hierarchy import KINDS, METER_KINDS, consumers, own_steps
 from myems_common.registry import REGISTRY
 from myems_common.timeutil import utc_now
 
@@ -56,15 +57,17 @@ def first_slot(cur: Any, settings: Settings) -> datetime:
 def every(
     cur: Any, suffix: str, key: str, start: datetime, end: datetime, cost_centers: Sequence[int] = ()
 ) -> list[Request]:
-    """The `suffix` step ('billing' or 'carbon') of every meter-like and entity (with one of `cost_centers`)."""
+    """The `suffix` steps ('billing' or 'carbon') of every meter-like and entity (with one of `cost_centers`):
+    their own steps writing database `key` (`hierarchy.own_steps`), outputs' billing included."""
     found: list[Request] = []
     for kind in BILLED:
+        steps = [step for step, k in own_steps(kind) if k == key and step.endswith(f'_{suffix}')]
         table = KINDS[kind].table if kind in KINDS else f'tbl_{kind}s'
         sql = f'SELECT id FROM {table}'
         if cost_centers:
             sql += f' WHERE cost_center_id IN ({", ".join(["%s"] * len(cost_centers))})'
         cur.execute(sql, list(cost_centers))
-        found += [(f'{kind}_{suffix}', int(r[0]), key, start, end) for r in cur.fetchall()]
+        found += [(step, int(r[0]), key, start, end) for r in cur.fetchall() for step in steps]
     return found
 
 
@@ -114,7 +117,7 @@ def requests(
     if item is None:
         return found
     if owner in BILLED and changed(change, 'cost_center_id'):
-        found.append((f'{owner}_billing', item, 'billing', *ever))
+        found += [(step, item, key, *ever) for step, key in own_steps(owner) if key == 'billing']
     if owner in METER_KINDS and any(changed(change, f) for f in METER_FIELDS):
         found += [(step, target, key, *ever) for step, target, key in consumers(cur, owner, item)]
     if owner in KINDS and any(changed(change, f) for f in ENTITY_FIELDS):

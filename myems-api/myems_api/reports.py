@@ -57,6 +57,7 @@ REPORT_KINDS = (
     Kind('energyitem', 'energy', 'energy', ENTITY_KINDS, dimension='item'),
     Kind('output', 'energy', 'energy', IO_KINDS, direction='output'),
     Kind('cost', 'billing', 'cost', ALL_KINDS),
+    Kind('income', 'billing', 'cost', IO_KINDS, direction='output'),  # outputs priced: money, in the currency
     Kind('carbon', 'carbon', 'carbon', ALL_KINDS),
     Kind('energy', 'energy', 'energy', METER_KINDS, meter_report),
     Kind('load', 'energy', 'energy', ENTITY_KINDS, load_report),

@@ -25,6 +25,7 @@ from myems_common.series import FAMILIES, Family
 
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
 STEP_DATABASES = (('billing', 'billing'), ('carbon', 'carbon'))  # (step suffix, settings key) after energy
+OUTPUT_STEP_DATABASES = (('billing', 'billing'),)  # the same for the outputs of a kind that has them (income)
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,22 @@ def consumers_sql(kind: str) -> str:
     return ' UNION '.join(parts)
 
 
+def own_steps(kind: str) -> list[tuple[str, str]]:
+    """(step, settings database key) of the steps computed from an object's own energy slots: the billing and
+    carbon of its consumption (`{kind}_billing`), and for a kind with outputs the billing of its outputs, its
+    income (`{kind}_output_billing`)."""
+    found = [(f'{kind}_{suffix}', key) for suffix, key in STEP_DATABASES]
+    if kind in KINDS and KINDS[kind].has_output:
+        found += [(f'{kind}_output_{suffix}', key) for suffix, key in OUTPUT_STEP_DATABASES]
+    return found
+
+
 def consumers(cur: Any, kind: str, object_id: int) -> list[tuple[str, int, str]]:
     """(step, object id, settings database key) of everything computed from one source's energy slots:
-    the entities and virtual meters reading it, and its own billing and carbon."""
+    the entities and virtual meters reading it, and its own billing and carbon (`own_steps`)."""
     sql = consumers_sql(kind)
     found: list[tuple[str, int, str]] = []
     if sql:
         cur.execute(sql, (object_id,) * sql.count('%s'))
         found = sorted({(str(step), int(target), 'energy') for step, target in cur.fetchall()})
-    return found + [(f'{kind}_{suffix}', object_id, key) for suffix, key in STEP_DATABASES]
+    return found + [(step, object_id, key) for step, key in own_steps(kind)]
