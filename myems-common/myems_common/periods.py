@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
 from myems_common.timeutil import PERIODS, bucket_label, bucket_start, next_bucket_start, to_local, to_utc
 
@@ -83,8 +84,16 @@ def buckets(
     """Every bucket overlapping [start_utc, end_utc), in order, each clipped to the range.
 
     'hourly' is one bucket per slot. The first bucket starts at `start_utc` and the last ends at
-    `end_utc` even when the range begins or ends inside a bucket.
+    `end_utc` even when the range begins or ends inside a bucket. The lists of recent ranges are kept
+    (reports ask for the same ranges again and again), so a call costs a copy of the list.
     """
+    return list(_buckets(start_utc, end_utc, period_type, zone, slot))
+
+
+@lru_cache(maxsize=512)
+def _buckets(
+    start_utc: datetime, end_utc: datetime, period_type: str, zone: tzinfo, slot: timedelta
+) -> tuple[Bucket, ...]:
     _check_period(period_type)
     _check_slot(slot)
     _check_naive('start_utc', start_utc)
@@ -98,7 +107,7 @@ def buckets(
         stop = min(following, end_utc)
         result.append(Bucket(current, stop, bucket_label(natural, period_type, zone), to_local(current, zone)))
         current = stop
-    return result
+    return tuple(result)
 
 
 class _Locator:

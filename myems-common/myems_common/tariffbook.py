@@ -48,18 +48,41 @@ class Rate:
     first: TariffPricer = field(init=False)
     tiered: bool = field(init=False)
     prices: dict[datetime, Decimal | str] = field(init=False)  # slot start -> band price, or why unpriced
+    changes: dict[tuple[datetime, datetime], list[datetime]] = field(init=False)  # band_changes of recent ranges
 
     def __post_init__(self) -> None:
         self.pricers = {z: TariffPricer(self.versions, self.slot, z) for z in dict.fromkeys(self.zones.values())}
         self.first = next(iter(self.pricers.values()))
         self.tiered = any(v.tiers for v in self.versions)
         self.prices = {}
+        self.changes = {}
 
     def classify(self, start: datetime) -> tuple[TariffVersion | None, Period | None]:
         version, period = self.first.classify(start)
         if version is not None and len(self.pricers) > 1:
             version, period = self.pricers[self.zones[version.id]].classify(start)
         return version, period
+
+    def band_changes(self, start: datetime, end: datetime) -> list[datetime]:
+        """The slot starts in [start, end), `start` floored to the slot, whose band (by name, None for none)
+        differs from the previous slot's; the first slot is always one. Kept for recent ranges."""
+        key = (start, end)
+        found = self.changes.get(key)
+        if found is None:
+            found = []
+            previous: object = ()
+            at = EPOCH + (start - EPOCH) // self.slot * self.slot
+            while at < end:
+                period = self.classify(at)[1]
+                name = period.name if period else None
+                if name != previous:
+                    found.append(at)
+                    previous = name
+                at += self.slot
+            if len(self.changes) > 64:
+                self.changes.clear()
+            self.changes[key] = found
+        return found
 
     def period_end(self, version: TariffVersion, instant: datetime) -> datetime:
         """The end of the billing period of `version` holding `instant`."""
