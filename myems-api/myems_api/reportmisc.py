@@ -23,6 +23,7 @@ meters or equipments the caller may see.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -145,6 +146,44 @@ def _ids(raw: str) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
+def latest_values(history: Any, points: Sequence[Sequence[Any]], tz: tzinfo) -> list[dict[str, Any]]:
+    """The latest reading (`tbl_*_latest`) of each (id, name, units, object_type) point with its UTC and
+    local time; a point without one, or whose reading is older than STALE_AFTER, is marked `is_stale`."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    latest: list[dict[str, Any]] = []
+    for point_id, name, units, object_type in points:
+        found = None
+        if object_type in READING_TABLES:
+            history.execute(
+                f'SELECT utc_date_time, actual_value FROM {READING_TABLES[object_type]}_latest WHERE point_id = %s',
+                (point_id,),
+            )
+            found = history.fetchone()
+        latest.append(
+            {
+                'point_id': int(point_id),
+                'name': name,
+                'units': units,
+                'object_type': object_type,
+                'value': found[1] if found else None,
+                'utc_date_time': found[0].strftime(LOCAL) if found else None,
+                'local_date_time': to_local(found[0], tz).strftime(LOCAL) if found else None,
+                'is_stale': found is None or now - found[0] > STALE_AFTER,
+            }
+        )
+    return latest
+
+
+def value_table(latest: Sequence[dict[str, Any]], language: str) -> dict[str, Any]:
+    """The latest values as a one-line table (the file exports): a label per point, its value."""
+    return {
+        'name': label('value', language),
+        'unit': None,
+        'timestamps': [f'{p["name"]} ({p["units"]})' for p in latest],
+        'values': [p['value'] if isinstance(p['value'], int | float | Decimal) else None for p in latest],
+    }
+
+
 class PointRealtime:
     """GET /reports/pointrealtime."""
 
@@ -180,39 +219,9 @@ class PointRealtime:
                 tz = object_zone(cur, 'space', space, self.services.settings.default_timezone)
                 points = [tuple(p.values()) for p in linked_points(cur, 'space', int(space['id']))]
                 title_name = str(space['name'])
-        now = datetime.now(UTC).replace(tzinfo=None)
-        latest: list[dict[str, Any]] = []
         with self.services.transaction('historical') as history:
-            for point_id, name, units, object_type in points:
-                found = None
-                if object_type in READING_TABLES:
-                    history.execute(
-                        f'SELECT utc_date_time, actual_value FROM {READING_TABLES[object_type]}_latest'
-                        ' WHERE point_id = %s',
-                        (point_id,),
-                    )
-                    found = history.fetchone()
-                latest.append(
-                    {
-                        'point_id': int(point_id),
-                        'name': name,
-                        'units': units,
-                        'object_type': object_type,
-                        'value': found[1] if found else None,
-                        'utc_date_time': found[0].strftime(LOCAL) if found else None,
-                        'local_date_time': to_local(found[0], tz).strftime(LOCAL) if found else None,
-                        'is_stale': found is None or now - found[0] > STALE_AFTER,
-                    }
-                )
-        result = {
-            'points': latest,
-            'reporting_period': {
-                'name': label('value', language),
-                'unit': None,
-                'timestamps': [f'{p["name"]} ({p["units"]})' for p in latest],
-                'values': [p['value'] if isinstance(p['value'], int | float | Decimal) else None for p in latest],
-            },
-        }
+            latest = latest_values(history, points, tz)
+        result = {'points': latest, 'reporting_period': value_table(latest, language)}
         respond(req, resp, result, fmt, f'{label(self.suffix, language)}: {title_name}', language)
 
 
