@@ -405,6 +405,9 @@ def add_report_routes(app: falcon.App, services: Services) -> None:
     from myems_api.reportdashboards import add_dashboard_routes
 
     EXTRA_REPORTS.extend(add_dashboard_routes(app, services))  # dashboards, energy flow diagram
+    from myems_api.reportproduction import add_production_routes
+
+    EXTRA_REPORTS.extend(add_production_routes(app, services))  # space production, production entry
     from myems_api.reportmonitor import add_monitor_report_routes
 
     EXTRA_REPORTS.extend(add_monitor_report_routes(app, services))  # monitors, faults, power quality, files

@@ -60,6 +60,7 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     'cost': ('Cost report', '成本报表', 'Kostenbericht'),
     'carbon': ('Carbon report', '碳排放报表', 'CO2-Bericht'),
     'income': ('Income report', '收入报表', 'Ertragsbericht'),
+    'spaceproduction': ('Production report', '产量报表', 'Produktionsbericht'),
     'energyitem': ('Energy item report', '能耗分项报表', 'Bericht nach Energieposten'),
     'output': ('Output report', '产出报表', 'Ausgabebericht'),
     'load': ('Load report', '负荷报表', 'Lastbericht'),
