@@ -49,6 +49,9 @@ ENERGY = SeriesKey('energy', 'space', 'input', 'category')
 MICRO = Decimal('0.000001')
 LIMIT = Decimal('1e15')  # DECIMAL(21,6)
 INVALID = 'API.INVALID_PRODUCTION_VALUE'
+MOST_ENTRIES = 1000
+LONGEST = timedelta(days=7)  # a shift longer than a week is a mistake, not a shift
+YEARS = (datetime(1970, 1, 1), datetime(2100, 1, 1))  # the instants an entry may cover
 ZERO = Decimal(0)
 
 
@@ -158,12 +161,20 @@ def invalid(message: str) -> ApiError:
     return bad_request(INVALID, message)
 
 
+def moment(text: Any, where: str, tz: tzinfo) -> datetime:
+    """A local date or date-time as naive UTC, within YEARS."""
+    try:
+        found: datetime = parse_local(text, tz)
+    except (ValueError, OverflowError) as error:
+        raise invalid(f'{where}: {error}') from None
+    if not YEARS[0] <= found < YEARS[1]:
+        raise invalid(f'{where} must lie in the years {YEARS[0].year} to {YEARS[1].year - 1}, got {text!r}')
+    return found
+
+
 def local_day(text: Any, where: str, tz: tzinfo) -> tuple[datetime, datetime]:
     """The local day 'YYYY-MM-DD' as naive UTC [midnight, next midnight)."""
-    try:
-        start = parse_local(text, tz)
-    except ValueError as error:
-        raise invalid(f'{where}: {error}') from None
+    start = moment(text, where, tz)
     if not isinstance(text, str) or len(text.strip()) != 10:
         raise invalid(f'{where} must be a date like 2026-03-29 (or give a shift: [start, end, amount])')
     day = to_local(start, tz).date()
@@ -174,15 +185,12 @@ def shift(texts: Sequence[Any], where: str, tz: tzinfo, slot: timedelta) -> tupl
     """[start, end) from two local date-times on slot boundaries."""
     found = []
     for index, text in enumerate(texts):
-        try:
-            moment = parse_local(text, tz)
-        except ValueError as error:
-            raise invalid(f'{where}[{index}]: {error}') from None
-        if (moment - EPOCH) % slot:
+        at = moment(text, f'{where}[{index}]', tz)
+        if (at - EPOCH) % slot:
             raise invalid(f'{where}[{index}] must fall on a {slot.seconds // 60}-minute slot boundary')
-        found.append(moment)
-    if found[0] >= found[1]:
-        raise invalid(f'{where}: the shift must end after it starts')
+        found.append(at)
+    if not found[0] < found[1] <= found[0] + LONGEST:
+        raise invalid(f'{where}: the shift must end after it starts, within {LONGEST.days} days')
     return found[0], found[1]
 
 
@@ -202,8 +210,8 @@ def amount_of(value: Any, where: str) -> Decimal:
 
 def entries(value: Any, tz: tzinfo, slot: timedelta) -> list[tuple[datetime, datetime, Decimal]]:
     """The checked entries of a POST body's `value`, none overlapping another."""
-    if not isinstance(value, list) or not value:
-        raise invalid('value must be a non-empty list of [date, amount] or [start, end, amount] entries')
+    if not isinstance(value, list) or not 0 < len(value) <= MOST_ENTRIES:
+        raise invalid(f'value must be a list of 1 to {MOST_ENTRIES} [date, amount] or [start, end, amount] entries')
     found: list[tuple[datetime, datetime, Decimal]] = []
     for index, entry in enumerate(value):
         where = f'value[{index}]'
