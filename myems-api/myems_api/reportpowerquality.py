@@ -163,9 +163,9 @@ def analyse(reporting: dict[str, list[Any]], voltage: float, frequency: float) -
         ('current', 'A', CURRENT_UNBALANCE_LIMIT_PCT),
     ):
         if len(phases[group]) >= 3:
-            entry = unbalance(f'Three-phase {group}', unit, phases[group][:3], limit)
-            if entry is not None:
-                found.append(entry)
+            rates = unbalance(f'Three-phase {group}', unit, phases[group][:3], limit)
+            if rates is not None:
+                found.append(rates)
     return found
 
 
