@@ -131,7 +131,8 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         ),
     }
     for key, table, columns in derived_tables(db):
-        found[f'{key}.{table}'] = db.fetch_all(key, f'SELECT {", ".join(columns)} FROM {table} ORDER BY 1, 2, 3')
+        order = ', '.join(str(i + 1) for i in range(len(columns)))  # every column: keys may be wider than three
+        found[f'{key}.{table}'] = db.fetch_all(key, f'SELECT {", ".join(columns)} FROM {table} ORDER BY {order}')
     return found
 
 

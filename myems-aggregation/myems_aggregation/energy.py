@@ -17,14 +17,17 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from myems_common.daily import BandBook, load_zones, refresh_daily
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step
 from myems_common.pipeline import mark_dirty, watermarks
+from myems_common.series import SeriesKey
 from myems_common.slotstore import dimensions_of, in_list, replace_rows
+from myems_common.timeutil import zone
 
 log = logging.getLogger(__name__)
 INCOMPLETE = 'tbl_incomplete_slots'
@@ -125,10 +128,15 @@ class EnergyRollup:
         self._reached: dict[int, dict[tuple[str, int], datetime]] = {}
         self.groups: list[list[int]] = []  # spaces by height in the tree, done level after level
         self._incomplete: set[int] = set()  # entities with incomplete slots (see heal)
+        self.zones: dict[int, tzinfo] = {}
+        self.default_zone: tzinfo = UTC
+        self.bands: BandBook | None = None  # the time-of-use bands of the daily sums (per pass)
 
     # ------------------------------------------------------------------ what to do
     def objects(self, db: Database) -> Sequence[int]:
         self._sources, self._reached = {}, {}
+        self.zones, self.default_zone = load_zones(db, self.kind), zone(db.settings.default_timezone)
+        self.bands = BandBook(db, self.kind, self.slot)
         rows = db.fetch_all('energy', f'SELECT DISTINCT object_id FROM {INCOMPLETE} WHERE step = %s', (self.name,))
         self._incomplete = {int(r[0]) for r in rows}
         if self.ordered:
@@ -136,6 +144,10 @@ class EnergyRollup:
             self.groups = levels([(int(a), None if b is None else int(b)) for a, b in rows])
             return [space for group in self.groups for space in group]
         return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
+
+    def zone(self, object_id: int) -> tzinfo:
+        """The zone of an entity's days (its daily sums)."""
+        return self.zones.get(object_id, self.default_zone)
 
     def sources(self, db: Database, entity: int) -> list[Source]:
         if entity not in self._sources:
@@ -346,24 +358,27 @@ class EnergyRollup:
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: Result) -> datetime | None:
         fixed = ((self.column, object_id),)
-        for table, dimension, rows in (
-            (f'tbl_{self.kind}_input_category_hourly', 'energy_category_id', result.input_category),
-            (f'tbl_{self.kind}_input_item_hourly', 'energy_item_id', result.input_item),
-            (f'tbl_{self.kind}_output_category_hourly', 'energy_category_id', result.output_category),
+        for family, rows in (
+            (('input', 'category'), result.input_category),
+            (('input', 'item'), result.input_item),
+            (('output', 'category'), result.output_category),
         ):
-            if table.endswith('output_category_hourly') and not self.spec.has_output:
+            if family[0] == 'output' and not self.spec.has_output:
                 continue  # shopfloors, stores and tenants have no output tables
+            key = SeriesKey('energy', self.kind, *family)
             ordered = sorted(rows.items())
-            replace_rows(
+            touched = replace_rows(
                 cur,
-                table,
+                key.table,
                 fixed,
-                (dimension, 'start_datetime_utc'),
+                (key.dimension_column or '', 'start_datetime_utc'),
                 ('actual_value',),
                 start,
                 end,
-                [(key, moment, value) for (key, moment), value in ordered],
+                [(dimension, moment, value) for (dimension, moment), value in ordered],
             )
+            bands = self.bands.bands(key, object_id) if self.bands else None
+            refresh_daily(cur, key, object_id, start, end, self.zone(object_id), touched, bands)
         replace_rows(
             cur,
             INCOMPLETE,

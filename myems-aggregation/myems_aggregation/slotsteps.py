@@ -18,17 +18,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from myems_common.counters import EPOCH
+from myems_common.daily import BandBook, has_daily, load_zones, refresh_daily
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS as ENTITY_KINDS
 from myems_common.hierarchy import METER_KINDS
 from myems_common.series import FAMILIES, SeriesKey
 from myems_common.slotstore import dimensions_of, in_list, replace_rows
-from myems_common.timeutil import ceil_slot, floor_slot
+from myems_common.timeutil import ceil_slot, floor_slot, zone
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -89,6 +90,9 @@ class SlotStep:
         self.entity_column = f'{kind}_id'
         self._categories: dict[int, int] = {}  # meter-like -> energy category, item -> category (per pass)
         self._times: dict[int, datetime] = {}  # seconds since EPOCH -> the slot start (per pass)
+        self.zones: dict[int, tzinfo] = {}  # an entity's zone, whose days its daily sums are of (per pass)
+        self.default_zone: tzinfo = UTC
+        self.bands: BandBook | None = None  # the time-of-use bands of its daily sums (per pass)
 
     # ------------------------------------------------------------------ configuration, read once a pass
     def refresh(self, db: Database) -> None:
@@ -101,6 +105,9 @@ class SlotStep:
 
     def objects(self, db: Database) -> Sequence[int]:
         self.refresh(db)
+        self.default_zone = zone(db.settings.default_timezone)
+        self.zones = {} if self.kind in METER_LIKE else load_zones(db, self.kind)
+        self.bands = None if self.kind in METER_LIKE else BandBook(db, self.kind, self.slot)
         self._times = {}
         return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM `{self.table}` ORDER BY id')]
 
@@ -198,7 +205,11 @@ class SlotStep:
             keys = [dimension, 'start_datetime_utc'] if dimension else ['start_datetime_utc']
             shaped = rows if dimension else [row[1:] for row in rows]
             fixed = ((self.entity_column, object_id),)
-            replace_rows(cur, out.table, fixed, keys, ['actual_value'], result.start, result.end, shaped)
+            touched = replace_rows(cur, out.table, fixed, keys, ['actual_value'], result.start, result.end, shaped)
+            if has_daily(out) and self.bands is not None:
+                tz = self.zones.get(object_id, self.default_zone)
+                bands = self.bands.bands(out, object_id)
+                refresh_daily(cur, out, object_id, result.start, result.end, tz, touched, bands)
         self.write_extra(cur, object_id, result)
         return None
 

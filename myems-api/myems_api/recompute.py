@@ -17,6 +17,9 @@ or roll back with the change. What changes what:
 * an emission factor, or an energy category's kgco2e: all carbon, over the factor's validity;
 * a working calendar's days: all billing (holidays are priced differently).
 
+An entity's billing comes with its energy and carbon (`banded`): their daily sums are split by the bands of
+its cost centre's tariffs.
+
 The runner clips each request to what the step has done (its watermark), so the ranges below can be
 generous. "Ever" starts at the first energy slot stored.
 """
@@ -68,7 +71,18 @@ def every(
             sql += f' WHERE cost_center_id IN ({", ".join(["%s"] * len(cost_centers))})'
         cur.execute(sql, list(cost_centers))
         found += [(step, int(r[0]), key, start, end) for r in cur.fetchall() for step in steps]
-    return found
+    return banded(found) if suffix == 'billing' else found
+
+
+def banded(found: list[Request]) -> list[Request]:
+    """With an entity's billing, its energy and carbon: their daily sums are split by the time-of-use bands of
+    its cost centre's tariffs (myems_common.daily), so a billing change changes those too."""
+    extra: list[Request] = []
+    for step, item, key, start, end in found:
+        kind = step.removesuffix('_billing')
+        if key == 'billing' and kind in KINDS:
+            extra += [(KINDS[kind].step, item, 'energy', start, end), (f'{kind}_carbon', item, 'carbon', start, end)]
+    return found + extra
 
 
 def tariff_requests(cur: Any, tariff_ids: Iterable[int], ranges: Sequence[tuple[datetime, datetime]]) -> list[Request]:
@@ -117,7 +131,7 @@ def requests(
     if item is None:
         return found
     if owner in BILLED and changed(change, 'cost_center_id'):
-        found += [(step, item, key, *ever) for step, key in own_steps(owner) if key == 'billing']
+        found += banded([(step, item, key, *ever) for step, key in own_steps(owner) if key == 'billing'])
     if owner in METER_KINDS and any(changed(change, f) for f in METER_FIELDS):
         found += [(step, target, key, *ever) for step, target, key in consumers(cur, owner, item)]
     if owner in KINDS and any(changed(change, f) for f in ENTITY_FIELDS):

@@ -22,15 +22,15 @@ from myems_api.exports import requested_format, respond
 from myems_api.reportefficiency import efficiency_report
 from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
+from myems_api.reportread import SeriesReader, add_bands, read_spans, totals
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
-from myems_api.reportsegments import day_bounds, segment_bounds, segment_sql
+from myems_api.reportsegments import day_bounds, segment_bounds
 from myems_api.reportstats import load_report, reference_report, statistics_report
 from myems_api.routedocs import document
 from myems_api.translations import label
-from myems_common.counters import EPOCH
+from myems_common.daily import zone_or
 from myems_common.periods import buckets
 from myems_common.series import SeriesKey
-from myems_common.slotstore import dimensions_of
 from myems_common.tariffbook import Rate, TariffBook
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
@@ -108,15 +108,17 @@ class SeriesReport:
         spans = [s for s in (request.base, request.reporting) if s]
         slot = timedelta(minutes=settings.minutes_to_count)
         rates = self.rates(request, slot) if self.report.dimension == 'category' else {}
-        bounds = [
-            self.bounds(request, span, slot, non_working, rates if span is request.reporting else {}) for span in spans
-        ]
-        rows = self.read(request, spans, bounds, self.key, self.report.database)
-        references = (
-            self.read(request, spans, bounds, self.reference, self.report.reference)
-            if (self.reference and self.report.reference)
-            else [{} for _ in spans]
-        )
+        bounds = [self.bounds(request, span, slot, non_working) for span in spans]
+        category = request.row.get('energy_category_id') if self.kind in METER_KINDS else None
+        with self.services.transaction(self.report.database) as cur:
+            reader = SeriesReader(cur, self.key, request.id, category)
+            rows = read_spans(reader, spans, bounds, request.zone)
+            tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
+        references: list[dict[int, Rows]] = [{} for _ in spans]
+        if self.reference and self.report.reference:
+            with self.services.transaction(self.report.reference) as cur:
+                reader = SeriesReader(cur, self.reference, request.id, category)
+                references = read_spans(reader, spans, bounds, request.zone)
         with self.services.system() as cur:
             lines = self.lines(cur, request, rows + references)
         frame = Frame(
@@ -133,7 +135,7 @@ class SeriesReport:
             non_working=non_working,
             reference_rows=references[-1],
             reference_base_rows=references[0] if request.base else {},
-            tou=self.tou(rates, rows[-1]),
+            tou=tou,
         )
         build = meter_report if self.kind in METER_KINDS and self.report.build is category_report else self.report.build
         shown = {k: request.row[k] for k in SHOWN if k in request.row}
@@ -153,21 +155,18 @@ class SeriesReport:
     def child_space(self, request: ReportRequest, lines: Sequence[Line], scope: Any) -> dict[str, Any]:
         """Per line, the direct child spaces the caller may see and their reporting-period subtotals."""
         with self.services.system() as cur:
-            cur.execute('SELECT id, name FROM tbl_spaces WHERE parent_space_id = %s ORDER BY id', (request.id,))
-            children = [(int(i), str(n)) for i, n in cur.fetchall() if scope.can_see('space', int(i))]
+            cur.execute(
+                'SELECT s.id, s.name, t.name FROM tbl_spaces s LEFT JOIN tbl_timezones t ON t.id = s.timezone_id'
+                ' WHERE s.parent_space_id = %s ORDER BY s.id',
+                (request.id,),
+            )
+            rows = [(int(i), str(n), z) for i, n, z in cur.fetchall() if scope.can_see('space', int(i))]
+        children = [(i, n) for i, n, _ in rows]
+        zones = {i: zone_or(z, self.services.settings.default_timezone) for i, _, z in rows}
         sums: dict[tuple[int, int], Decimal] = {}
         if children:
-            marks = ', '.join(['%s'] * len(children))
-            dimension = self.key.dimension_column
             with self.services.transaction(self.report.database) as cur:
-                wanted = ', '.join(['%s'] * len(lines)) or 'NULL'
-                cur.execute(
-                    f'SELECT space_id, {dimension}, SUM(actual_value) FROM {self.key.table} WHERE space_id IN ({marks})'
-                    f' AND {dimension} IN ({wanted}) AND start_datetime_utc >= %s AND start_datetime_utc < %s'
-                    ' GROUP BY 1, 2',
-                    (*(i for i, _ in children), *(line.id for line in lines), *request.reporting),
-                )
-                sums = {(int(s), int(d)): v for s, d, v in cur.fetchall()}
+                sums = totals(cur, self.key, zones, [line.id for line in lines], request.reporting)
         subtotals = [[sums.get((i, line.id), Decimal(0)) for i, _ in children] for line in lines]
         found: dict[str, Any] = {
             'energy_category_names': [line.name for line in lines],
@@ -186,79 +185,36 @@ class SeriesReport:
         return found
 
     def bounds(
-        self,
-        request: ReportRequest,
-        span: tuple[datetime, datetime],
-        slot: timedelta,
-        non_working: frozenset[date],
-        rates: dict[int, Rate],
+        self, request: ReportRequest, span: tuple[datetime, datetime], slot: timedelta, non_working: frozenset[date]
     ) -> list[int] | None:
         """The segments the database sums a period's slots over (`reportsegments`), or None to read each slot:
         for hourly buckets (a slot each) and for kinds that need every slot (the load report's maximum)."""
         if request.period_type == 'hourly' or self.report.each_slot:
             return None
         bucket_list = buckets(span[0], span[1], request.period_type, request.zone, slot)
-        bands = [rate.band_changes(*span) for rate in rates.values()]
-        return segment_bounds(span, bucket_list, day_bounds(non_working, request.zone, span), *bands)
-
-    def read(
-        self,
-        request: ReportRequest,
-        spans: Sequence[tuple[datetime, datetime]],
-        bounds: Sequence[list[int] | None],
-        key: SeriesKey,
-        database: str,
-    ) -> list[dict[int, Rows]]:
-        """Per span, the object's rows in [start, end) by energy category or item (a meter's under its
-        category): a row per segment where `bounds` gives them, else a row per slot."""
-        dimension = key.dimension_column or str(int(request.row.get('energy_category_id') or 0))
-        found: list[dict[int, Rows]] = [{} for _ in spans]
-        with self.services.transaction(database) as cur:
-            within, params = '', [request.id]
-            if key.dimension_column:  # the key is (entity, dimension, time): name the dimensions so the time
-                dimensions = self.dimensions(cur, key, request.id)  # range is an index range, not a filter
-                if not dimensions:
-                    return found
-                within = f' AND {dimension} IN ({", ".join(["%s"] * len(dimensions))})'
-                params += dimensions
-            where = f'{key.entity_column} = %s{within} AND start_datetime_utc >= %s AND start_datetime_utc < %s'
-            for span, cut, into in zip(spans, bounds, found, strict=True):
-                if cut is None:  # times as seconds and values as text: twice as fast to read as DATETIME and DECIMAL
-                    cur.execute(
-                        f"SELECT {dimension}, TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc),"
-                        f' CAST(actual_value AS CHAR) FROM {key.table} WHERE {where} ORDER BY 1, 2',
-                        (*params, *span),
-                    )
-                    for line, moment, value in cur.fetchall():
-                        into.setdefault(int(line), []).append((_moment(moment), Decimal(value)))
-                    continue
-                cur.execute(
-                    f'SELECT {dimension}, {segment_sql(cut)}, CAST(SUM(actual_value) AS CHAR) FROM {key.table}'
-                    f' WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2',
-                    (*params, *span),
-                )
-                for line, segment, value in cur.fetchall():
-                    into.setdefault(int(line), []).append((_moment(cut[segment - 1]), Decimal(value)))
-        return found
-
-    @staticmethod
-    def dimensions(cur: Any, key: SeriesKey, object_id: int) -> list[int]:
-        """The categories (items) an object has rows of, one index seek each."""
-        column = key.dimension_column or ''
-        return [int(v) for v in dimensions_of(cur, key.table, f'{key.entity_column} = %s', [object_id], column)]
+        return segment_bounds(span, bucket_list, day_bounds(non_working, request.zone, span))
 
     def lines(self, cur: Any, request: ReportRequest, rows: Sequence[dict[int, Rows]]) -> list[Line]:
-        """The report's lines: a meter's category, or every category an entity has rows of in either period."""
+        """The report's lines: a meter's category, or every category (item, with its category's unit and factors)
+        an entity has rows of in either period."""
         ids = sorted(
             {int(request.row['energy_category_id'])} if self.kind in METER_KINDS else {i for r in rows for i in r}
         )
         if not ids:
             return []
-        cur.execute(
-            'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories'
-            f' WHERE id IN ({", ".join(["%s"] * len(ids))}) ORDER BY id',
-            ids,
-        )
+        marks = ', '.join(['%s'] * len(ids))
+        if self.report.dimension == 'item' and self.kind not in METER_KINDS:
+            cur.execute(
+                'SELECT i.id, i.name, c.unit_of_measure, c.kgce, c.kgco2e FROM tbl_energy_items i'
+                f' JOIN tbl_energy_categories c ON c.id = i.energy_category_id WHERE i.id IN ({marks}) ORDER BY i.id',
+                ids,
+            )
+        else:
+            cur.execute(
+                'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories'
+                f' WHERE id IN ({marks}) ORDER BY id',
+                ids,
+            )
         unit = {'cost': self.services.settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
         return [Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()]
 
@@ -273,18 +229,17 @@ class SeriesReport:
         return {c: rate for c, rate in found.items() if rate is not None}
 
     @staticmethod
-    def tou(rates: dict[int, Rate], rows: dict[int, Rows]) -> dict[int, dict[str, Decimal]]:
-        """Reporting-period sums per time-of-use band, per category (the rows of a segment share a band)."""
+    def tou(
+        rates: dict[int, Rate], reader: SeriesReader, request: ReportRequest, slots: dict[int, Rows] | None
+    ) -> dict[int, dict[str, Decimal]]:
+        """Reporting-period sums per time-of-use band, per category: of its `slots` if read, else from the daily
+        band sums and runs of slots in one band (`SeriesReader.band_sums`)."""
+        if not rates:
+            return {}
+        if slots is None:
+            return reader.band_sums(request.reporting, request.zone, rates)
         found: dict[int, dict[str, Decimal]] = {}
-        for category, line_rows in rows.items():
-            rate = rates.get(category)
-            if rate is None:
-                continue
-            sums = found.setdefault(category, {})
-            for moment, value in line_rows:
-                band = rate.classify(moment)[1]
-                if band is not None:
-                    sums[band.name] = sums.get(band.name, Decimal(0)) + value
+        add_bands(rates, slots, found)
         return found
 
     def non_working(self, cur: Any, request: ReportRequest) -> frozenset[date]:
@@ -299,19 +254,8 @@ class SeriesReport:
         return frozenset(row[0] for row in cur.fetchall())
 
 
-_MOMENTS: dict[int, datetime] = {}
 _RATES: dict[str, Rate | None] = {}
 _LOCK = threading.Lock()
-
-
-def _moment(seconds: int) -> datetime:
-    """The naive UTC instant `seconds` after 2000-01-01, shared between requests (slot starts repeat)."""
-    found = _MOMENTS.get(seconds)
-    if found is None:
-        if len(_MOMENTS) > 500_000:
-            _MOMENTS.clear()
-        found = _MOMENTS[seconds] = EPOCH + timedelta(seconds=seconds)
-    return found
 
 
 def cached_rate(book: TariffBook, center: int, category: int) -> Rate | None:

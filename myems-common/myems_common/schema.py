@@ -22,6 +22,7 @@ from typing import Any
 
 from myems_common import db as dbmod
 from myems_common.config import DATABASES, Settings, load_settings
+from myems_common.daily import daily_table, has_daily
 from myems_common.logsetup import setup_logging
 from myems_common.series import MODEL_DATABASE, PIPELINE_DATABASES, SLOT_DATABASES, SeriesKey, all_series
 from myems_common.timeutil import utc_now
@@ -285,6 +286,24 @@ def _slot_table_sql(key: SeriesKey) -> str:
     return f'CREATE TABLE IF NOT EXISTS `{key.table}` (\n' + '\n'.join(columns) + f'\n) {_TABLE_OPTIONS};\n'
 
 
+def daily_table_sql(key: SeriesKey, database: str | None = None) -> str:
+    """The CREATE statement of the daily sums beside an hourly family (`myems_common.daily`); with `database`,
+    the table name is qualified by it (for migrations)."""
+    dimension = key.dimension_column
+    columns = [f'  `{key.entity_column}` BIGINT NOT NULL,']
+    if dimension:
+        columns.append(f'  `{dimension}` BIGINT NOT NULL,')
+    columns.append('  `start_datetime_utc` DATETIME NOT NULL,')
+    columns.append("  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',")
+    columns.append('  `actual_value` DECIMAL(21, 6) NOT NULL,')
+    keys = ', '.join(f'`{c}`' for c in (*key.key_columns, 'peak_type'))
+    columns.append(f'  PRIMARY KEY ({keys})')
+    prefix = f'`{database}`.' if database else ''
+    return (
+        f'CREATE TABLE IF NOT EXISTS {prefix}`{daily_table(key)}` (\n' + '\n'.join(columns) + f'\n) {_TABLE_OPTIONS};\n'
+    )
+
+
 _PURPOSE = {
     'energy': 'consumption (or production, for output tables) per slot, in the energy category unit',
     'billing': 'cost per slot, in the tariff currency',
@@ -311,6 +330,13 @@ def generate_slot_sql(key: str) -> str:
     for series in all_series():
         if series.database == key:
             parts.append(_slot_table_sql(series))
+    daily = [series for series in all_series() if series.database == key and has_daily(series)]
+    if daily:
+        parts.append(
+            "-- Daily sums of the hourly rows above, per local day of the object's zone (myems_common/daily.py):\n"
+            "-- peak_type '' holds the day's sum, any other its time-of-use band's ('-': slots in no band)."
+        )
+        parts += [daily_table_sql(series) for series in daily]
     if key in PIPELINE_DATABASES:
         parts.append(_PIPELINE_TABLES.format(options=_TABLE_OPTIONS).strip() + '\n')
     if key in _STEP_TABLES:

@@ -50,17 +50,19 @@ def replace_rows(
     start: datetime,
     end: datetime,
     rows: Sequence[Sequence[Any]],
-) -> None:
+) -> set[Any]:
     """Make `table`'s rows matching `fixed` (column, value) pairs with a time in [start, end) equal `rows`
     (each the `keys` then the `values`; the last key is the time column). Rows the result no longer has
-    are deleted, the others upserted, so unchanged rows keep their ids.
+    are deleted, the others upserted, so unchanged rows keep their ids. With two keys or more the first is
+    a dimension: returns the dimensions of the rows written or deleted.
 
     The rows to delete are found with a plain read and deleted by key: a ranged DELETE would lock the
     range's gaps, and two writers appending to the same table would deadlock on them."""
     where = ' AND '.join(f'{column} = %s' for column, _ in fixed)
     params = [value for _, value in fixed]
+    touched = {row[0] for row in rows} if len(keys) >= 2 else set()
     if not FRESH.get():
-        _delete_stale(cur, table, where, params, keys, start, end, rows)
+        touched.update(key[0] for key in _delete_stale(cur, table, where, params, keys, start, end, rows))
     columns = [column for column, _ in fixed] + list(keys) + list(values)
     update = ', '.join(f'{column} = VALUES({column})' for column in values)
     for first in range(0, len(rows), BATCH):
@@ -72,6 +74,7 @@ def replace_rows(
         except NotLiteral:  # a value the fast path does not write itself: the driver's parameters
             marks = '(' + ', '.join(['%s'] * len(columns)) + ')'
             cur.execute(head + ', '.join([marks] * len(batch)) + tail, [v for row in batch for v in (*params, *row)])
+    return touched if len(keys) >= 2 else set()
 
 
 def as_text(fixed: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
@@ -107,11 +110,11 @@ def _delete_stale(
     start: datetime,
     end: datetime,
     rows: Sequence[Sequence[Any]],
-) -> None:
-    """Delete the rows of [start, end) matching `where` whose keys `rows` no longer has."""
+) -> list[Any]:
+    """Delete the rows of [start, end) matching `where` whose keys `rows` no longer has; returns their keys."""
     time = keys[-1]
     narrow, narrowing = '', []
-    if len(keys) == 2:  # (dimension, time): name the dimensions so the time range is an index range
+    if len(keys) >= 2:  # (dimension, ..., time): name the dimensions so the time range is an index range
         narrowing = sorted({row[0] for row in rows})
         others = f' AND {keys[0]} NOT IN ({", ".join(["%s"] * len(narrowing))})' if narrowing else ''
         cur.execute(f'SELECT 1 FROM {table} WHERE {where}{others} LIMIT 1', (*params, *narrowing))
@@ -132,6 +135,7 @@ def _delete_stale(
             f'DELETE FROM {table} WHERE {where} AND ({", ".join(keys)}) IN ({", ".join([one] * len(part))})',
             (*params, *(v for key in part for v in key)),
         )
+    return stale
 
 
 class NotLiteral(Exception):
