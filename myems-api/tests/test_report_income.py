@@ -19,6 +19,9 @@ import pytest
 import simplejson
 from falcon import testing
 
+from myems_aggregation.billing import BillingStep
+from myems_common.pipeline import Runner, set_progress
+
 BERLIN = ZoneInfo('Europe/Berlin')
 D = Decimal
 PERIODS = {
@@ -167,3 +170,52 @@ def test_a_new_cost_centre_or_tariff_rebills_the_income_too(
     found = dirty(database, f'POST cost_center.tariffs {centre}')
     assert {('space_output_billing', space), ('equipment_output_billing', equipment), ('meter_billing', meter)} <= found
     assert ('meter_output_billing', meter) not in found  # a meter has no outputs
+
+
+def test_the_aggregation_bills_outputs_and_the_report_reads_what_it_wrote(
+    api: Any, admin_headers: Any, factory: Any, database: Any
+) -> None:
+    """End to end: 1 kWh of heat an hour over local 28-29 March, priced 0.2 from 00:00 to 08:00 Berlin time and
+    0.5 after: 8 x 0.2 + 16 x 0.5 = 9.6 on the Saturday; 29 March lacks 02:00, an off-peak hour: 9.4."""
+    berlin = database.fetch_one('system', "SELECT id FROM tbl_timezones WHERE name = 'Europe/Berlin'")[0]
+    heat, centre = factory.create('energy_category'), factory.create('cost_center')
+    equipment = factory.create('equipment', cost_center_id=centre)
+    factory.link('space', factory.create('space', timezone_id=berlin), 'equipments', equipment)
+    with database.transaction('system') as cur:
+        cur.execute(
+            'INSERT INTO tbl_tariffs (name, uuid, energy_category_id, tariff_type, unit_of_price,'
+            " valid_from_datetime_utc, valid_through_datetime_utc, timezone) VALUES (%s, UUID(), %s, 'timeofuse',"
+            " 'EUR/kWh', '2020-01-01', '2030-12-31 23:59:59', 'Europe/Berlin')",
+            (f'heat sold {heat}', heat),
+        )
+        tariff = cur.lastrowid
+        cur.executemany(
+            'INSERT INTO tbl_tariffs_timeofuses (tariff_id, start_time_of_day, end_time_of_day, peak_type, price)'
+            ' VALUES (%s, %s, %s, %s, %s)',
+            [
+                (tariff, '00:00:00', '07:59:59', 'offpeak', D('0.2')),
+                (tariff, '08:00:00', '23:59:59', 'onpeak', D('0.5')),
+            ],
+        )
+        cur.execute(
+            'INSERT INTO tbl_cost_centers_tariffs (cost_center_id, tariff_id) VALUES (%s, %s)', (centre, tariff)
+        )
+    hours = utc_hours(datetime(2026, 3, 28), datetime(2026, 3, 30))
+    with database.transaction('energy') as cur:
+        cur.executemany(
+            'INSERT INTO tbl_equipment_output_category_hourly (equipment_id, energy_category_id, start_datetime_utc,'
+            ' actual_value) VALUES (%s, %s, %s, 1)',
+            [(equipment, heat, t) for t in hours],
+        )
+        set_progress(cur, 'equipment_energy', equipment, hours[-1] + timedelta(hours=1))
+    Runner(database, [BillingStep('equipment', direction='output')]).run_until_idle()
+    got = get(
+        api,
+        admin_headers,
+        '/reports/equipmentincome',
+        equipmentid=str(equipment),
+        periodtype='daily',
+        reportingperiodstartdatetime='2026-03-28T00:00:00',
+        reportingperiodenddatetime='2026-03-30T00:00:00',
+    )
+    assert got['reporting_period']['values'] == [[D('9.6'), D('9.4')]] and got['reporting_period']['total'] == 19
