@@ -34,6 +34,7 @@ from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.exports import requested_format, respond
 from myems_api.reportkinds import Frame, Rows, category_report, rate, ratio
 from myems_api.reportmeters import COMMON_QUERY, PERIOD_QUERY, ObjectReport, Query, forbid_unless_visible, serve
+from myems_api.reportread import SeriesReader, read_spans
 from myems_api.reportrequest import ReportRequest, object_zone, parse, period_range
 from myems_api.reports import REPORT_KINDS, SHOWN, SeriesReport
 from myems_api.routedocs import document
@@ -41,11 +42,9 @@ from myems_api.translations import label
 from myems_api.validate import parse_id
 from myems_common.counters import EPOCH
 from myems_common.periods import align, bucket_sums, buckets, parse_local
-from myems_common.series import SeriesKey
 from myems_common.timeutil import to_local, to_utc
 
 log = logging.getLogger(__name__)
-ENERGY = SeriesKey('energy', 'space', 'input', 'category')
 MICRO = Decimal('0.000001')
 LIMIT = Decimal('1e15')  # DECIMAL(21,6)
 INVALID = 'API.INVALID_PRODUCTION_VALUE'
@@ -93,10 +92,12 @@ class SpaceProduction(ObjectReport):
             non_working = energy.non_working(cur, request)
         product = product_of(self.services, req.get_param('productid'))
         spans = [s for s in (request.base, request.reporting) if s]
-        rows = [self.energy_rows(request.id, span) for span in spans]
+        slot = timedelta(minutes=self.services.settings.minutes_to_count)
+        bounds = [energy.bounds(request, span, slot, non_working) for span in spans]
+        with self.services.transaction('energy') as cur:  # as the energy category report reads them
+            rows = read_spans(SeriesReader(cur, energy.key, request.id), spans, bounds, request.zone)
         with self.services.system() as cur:
             lines = energy.lines(cur, request, rows)
-        slot = timedelta(minutes=self.services.settings.minutes_to_count)
         frame = Frame(
             period_type=request.period_type,
             zone=request.zone,
@@ -118,18 +119,6 @@ class SpaceProduction(ObjectReport):
         rep['total_in_kgco2e_per_prodution'] = ratio(rep['total_in_kgco2e'], total)
         title = f'{label(self.suffix, request.language)}: {request.row["name"]} - {product["name"]}'
         respond(req, resp, result, fmt, title, request.language)
-
-    def energy_rows(self, space_id: int, span: tuple[datetime, datetime]) -> dict[int, Rows]:
-        found: dict[int, Rows] = {}
-        with self.services.transaction('energy') as cur:
-            cur.execute(
-                f'SELECT energy_category_id, start_datetime_utc, actual_value FROM {ENERGY.table} WHERE space_id = %s'
-                ' AND start_datetime_utc >= %s AND start_datetime_utc < %s ORDER BY 1, 2',
-                (space_id, *span),
-            )
-            for category, at, value in cur.fetchall():
-                found.setdefault(int(category), []).append((at, Decimal(value)))
-        return found
 
     def production(self, request: ReportRequest, product_id: int, slot: timedelta) -> dict[str, Any]:
         """The product's counts in the report's buckets, both periods; rates pair buckets by calendar position."""
