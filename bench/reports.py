@@ -71,7 +71,7 @@ def serve(settings: Any, port: int, cached: bool) -> subprocess.Popen[bytes]:
         '--worker-class',
         'gthread',
         '--threads',
-        '8',
+        os.environ.get('API_THREADS', '8'),
         'myems_api.app:application',
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)

@@ -398,7 +398,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_space_input_item_daily` (
@@ -407,7 +407,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_space_output_category_daily` (
@@ -416,7 +416,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_input_category_daily` (
@@ -425,7 +425,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_input_item_daily` (
@@ -434,7 +434,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_output_category_daily` (
@@ -443,7 +443,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_category_daily` (
@@ -452,7 +452,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_item_daily` (
@@ -461,7 +461,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_output_category_daily` (
@@ -470,7 +470,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tenant_input_category_daily` (
@@ -479,7 +479,7 @@ CREATE TABLE IF NOT EXISTS `tbl_tenant_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`tenant_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tenant_input_item_daily` (
@@ -488,7 +488,7 @@ CREATE TABLE IF NOT EXISTS `tbl_tenant_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`tenant_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_store_input_category_daily` (
@@ -497,7 +497,7 @@ CREATE TABLE IF NOT EXISTS `tbl_store_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`store_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_store_input_item_daily` (
@@ -506,7 +506,7 @@ CREATE TABLE IF NOT EXISTS `tbl_store_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`store_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_category_daily` (
@@ -515,7 +515,7 @@ CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_item_daily` (
@@ -524,7 +524,7 @@ CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`shopfloor_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Per-object watermark of a pipeline stage: everything before processed_until_utc is done.

@@ -401,7 +401,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_space_input_item_daily` (
@@ -410,7 +410,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_space_output_category_daily` (
@@ -419,7 +419,7 @@ CREATE TABLE IF NOT EXISTS `tbl_space_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_input_category_daily` (
@@ -428,7 +428,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_input_item_daily` (
@@ -437,7 +437,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_output_category_daily` (
@@ -446,7 +446,7 @@ CREATE TABLE IF NOT EXISTS `tbl_equipment_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_category_daily` (
@@ -455,7 +455,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_item_daily` (
@@ -464,7 +464,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_output_category_daily` (
@@ -473,7 +473,7 @@ CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_output_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tenant_input_category_daily` (
@@ -482,7 +482,7 @@ CREATE TABLE IF NOT EXISTS `tbl_tenant_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`tenant_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tenant_input_item_daily` (
@@ -491,7 +491,7 @@ CREATE TABLE IF NOT EXISTS `tbl_tenant_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`tenant_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_store_input_category_daily` (
@@ -500,7 +500,7 @@ CREATE TABLE IF NOT EXISTS `tbl_store_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`store_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_store_input_item_daily` (
@@ -509,7 +509,7 @@ CREATE TABLE IF NOT EXISTS `tbl_store_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`store_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_category_daily` (
@@ -518,7 +518,7 @@ CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_category_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_item_daily` (
@@ -527,7 +527,7 @@ CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_item_daily` (
   `start_datetime_utc` DATETIME NOT NULL,
   `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_item_id`, `start_datetime_utc`, `peak_type`)
+  PRIMARY KEY (`shopfloor_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Per-object watermark of a pipeline stage: everything before processed_until_utc is done.

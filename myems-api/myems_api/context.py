@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import falcon
@@ -67,12 +68,16 @@ class Services:
     def transaction(self, database: str) -> AbstractContextManager[Any]:
         return self.db.transaction(database)
 
+    def read(self, database: str) -> AbstractContextManager[Any]:
+        """A cursor for reads only (`Database.read`: no transaction to commit)."""
+        return self.db.read(database)
+
     def who(self, req: falcon.Request) -> tuple[Identity, Scope]:
         """Authenticate once per request; the scope is computed only if a scoped read needs it."""
         if 'identity' not in req.context:
-            identity = identify(req, self.user)
+            identity = identify(req, partial(self.db.read, 'user'))
             req.context.identity = identity
-            req.context.scope = Scope(identity, self.system)
+            req.context.scope = Scope(identity, partial(self.db.read, 'system'))
         return req.context.identity, req.context.scope
 
     @contextmanager

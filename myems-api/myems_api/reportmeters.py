@@ -25,11 +25,10 @@ from myems_api.context import Services
 from myems_api.errors import ApiError
 from myems_api.exports import requested_format, respond
 from myems_api.reportrequest import LANGUAGES, TRUE, object_zone, parse, period_range, read_object
-from myems_api.reports import cached_rate
 from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.periods import bucket_sums, buckets
-from myems_common.tariffbook import TariffBook
+from myems_common.tariffbook import current_book
 from myems_common.timeutil import to_local
 
 log = logging.getLogger(__name__)
@@ -127,7 +126,7 @@ def tariff_prices(
     if center is None:
         return {}
     slot = timedelta(minutes=services.settings.minutes_to_count)
-    rate = cached_rate(TariffBook(services.db, slot), int(center), category)
+    rate = current_book(services.db, slot).rate(int(center), category)
     if rate is None:
         return {}
     prices: dict[str, Decimal] = {}

@@ -32,10 +32,9 @@ import falcon
 from myems_api.context import Services
 from myems_api.errors import ApiError, bad_request, not_found
 from myems_api.exports import requested_format, respond
-from myems_api.reportkinds import Frame, Rows, category_report, rate, ratio
+from myems_api.reportkinds import Rows, category_report, rate, ratio
 from myems_api.reportmeters import COMMON_QUERY, PERIOD_QUERY, ObjectReport, Query, forbid_unless_visible, serve
-from myems_api.reportread import SeriesReader, read_spans
-from myems_api.reportrequest import ReportRequest, object_zone, parse, period_range
+from myems_api.reportrequest import ReportRequest, object_zone, period_range
 from myems_api.reports import REPORT_KINDS, SHOWN, SeriesReport
 from myems_api.routedocs import document
 from myems_api.translations import label
@@ -85,32 +84,10 @@ class SpaceProduction(ObjectReport):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _, scope = self.services.who(req)
         fmt = requested_format(req)
-        energy = SeriesReport(self.services, 'space', REPORT_KINDS[0])  # the energy category report's lines
-        with self.services.system() as cur:
-            request = parse(req, cur, 'space', self.services.settings.default_timezone)
-            forbid_unless_visible(scope, 'space', request.id)
-            non_working = energy.non_working(cur, request)
+        energy = SeriesReport(self.services, 'space', REPORT_KINDS[0])  # the energy category report's frame
+        request, frame = energy.frame(req, scope)
         product = product_of(self.services, req.get_param('productid'))
-        spans = [s for s in (request.base, request.reporting) if s]
-        slot = timedelta(minutes=self.services.settings.minutes_to_count)
-        bounds = [energy.bounds(request, span, slot, non_working) for span in spans]
-        with self.services.transaction('energy') as cur:  # as the energy category report reads them
-            rows = read_spans(SeriesReader(cur, energy.key, request.id), spans, bounds, request.zone)
-        with self.services.system() as cur:
-            lines = energy.lines(cur, request, rows)
-        frame = Frame(
-            period_type=request.period_type,
-            zone=request.zone,
-            slot=slot,
-            reporting=request.reporting,
-            base=request.base,
-            lines=lines,
-            reporting_rows=rows[-1],
-            base_rows=rows[0] if request.base else {},
-            area=_decimal(request.row.get('area')),
-            occupants=_decimal(request.row.get('number_of_occupants')),
-            non_working=non_working,
-        )
+        slot = frame.slot
         result: dict[str, Any] = {'space': {k: request.row[k] for k in SHOWN if k in request.row}, 'product': product}
         result.update(category_report(frame, 'energy'))
         result.update(self.production(request, int(product['id']), slot))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from myems_api.reportkinds import Rows
+from myems_api.reportkinds import BANDS, Rows
 from myems_api.reportsegments import segment_bounds, segment_sql
 from myems_common.counters import EPOCH
 from myems_common.daily import daily_table, has_daily, trusted_until, whole_days, writer_step
@@ -39,19 +39,28 @@ def moment(seconds: int) -> datetime:
 class SeriesReader:
     """One object's rows of one slot family, read with one cursor (a transaction on the family's database)."""
 
-    def __init__(self, cur: Any, key: SeriesKey, object_id: int, category: int | None = None) -> None:
+    def __init__(
+        self,
+        cur: Any,
+        key: SeriesKey,
+        object_id: int,
+        category: int | None = None,
+        dimensions: Sequence[int] | None = None,
+    ) -> None:
         self.cur = cur
         self.key = key
         self.object_id = object_id
         # a meter-like's rows are its category's line; an entity's lines are its dimension column's values
         self.dimension = key.dimension_column or str(int(category or 0))
         self.dimensions: list[int] = []
-        if key.dimension_column:  # (entity, dimension, time) keys: name the dimensions so that a time range
-            column = key.dimension_column  # is an index range, not a filter
+        if key.dimension_column:  # (entity, dimension, time) keys: name the dimensions (the given ones, else
+            column = key.dimension_column  # those it has) so that a time range is an index range, not a filter
             where, params = f'{key.entity_column} = %s', [object_id]
-            self.dimensions = [int(v) for v in dimensions_of(cur, key.table, where, params, column)]
+            found = dimensions_of(cur, key.table, where, params, column) if dimensions is None else dimensions
+            self.dimensions = [int(v) for v in found]
         self.empty = bool(key.dimension_column) and not self.dimensions
         self._until: tuple[datetime | None] | None = None
+        self.verified: set[tuple[datetime, datetime]] = set()  # whole days whose daily rows are of this zone
 
     def _where(self, ranges: int) -> tuple[str, list[Any]]:
         within, params = '', [self.object_id]
@@ -123,6 +132,7 @@ class SeriesReader:
         starts = {int((d - EPOCH).total_seconds()) for d in days}
         if any(seconds not in starts for _, seconds, _ in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
+        self.verified.add((days[0], days[-1]))
         found: dict[int, Rows] = {}
         for line, seconds, value in rows:
             found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
@@ -140,10 +150,12 @@ class SeriesReader:
         ranges = [span]
         if days:
             where, params = self._where(1)
+            check = '0' if (days[0], days[-1]) in self.verified else _off_days(days)  # its totals were read
+            kinds = ('', '-', *BANDS)  # named, so that each is an index range over the days
             self.cur.execute(
-                f'SELECT {self.dimension}, peak_type, CAST(SUM(actual_value) AS CHAR), {_off_days(days)}'
-                f' FROM {daily_table(self.key)} WHERE {where} GROUP BY 1, 2',
-                (*params, days[0], days[-1]),
+                f'SELECT {self.dimension}, peak_type, CAST(SUM(actual_value) AS CHAR), {check}'
+                f' FROM {daily_table(self.key)} WHERE {where} AND {_in("peak_type", kinds)} GROUP BY 1, 2',
+                (*params, days[0], days[-1], *kinds),
             )
             rows = [(int(line), str(band), Decimal(value), stale) for line, band, value, stale in self.cur.fetchall()]
             totals: dict[int, Decimal] = {}

@@ -17,8 +17,8 @@ from typing import Any
 import falcon
 
 from myems_api.errors import bad_request, not_found
+from myems_common.daily import zone_or
 from myems_common.periods import PERIOD_TYPES, parse_local
-from myems_common.timeutil import zone
 
 UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 TRUE = ('true', 't', 'on', 'yes', 'y', '1')
@@ -79,41 +79,45 @@ def period_range(req: falcon.Request, prefix: str, tz: tzinfo, required: bool) -
     return found[0], found[1]
 
 
+def zone_sql(kind: str) -> str:
+    """A scalar subquery for the zone name of object `o` of `kind`: a space's own, another object's its first
+    space's (NULL: none)."""
+    if kind == 'space':
+        return 'SELECT t.name FROM tbl_timezones t WHERE t.id = o.timezone_id'
+    return (
+        f'SELECT t.name FROM {SPACE_LINKS[kind]} l JOIN tbl_spaces s ON s.id = l.space_id'
+        f' JOIN tbl_timezones t ON t.id = s.timezone_id WHERE l.{kind}_id = o.id ORDER BY l.space_id LIMIT 1'
+    )
+
+
 def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinfo:
     """A space's zone; another object's is its first space's; else the default."""
-    space_id = row['id'] if kind == 'space' else None
-    if space_id is None:
-        cur.execute(f'SELECT MIN(space_id) FROM {SPACE_LINKS[kind]} WHERE {kind}_id = %s', (row['id'],))
-        found = cur.fetchone()
-        space_id = found[0] if found else None
-    if space_id is not None:
-        cur.execute(
-            'SELECT t.name FROM tbl_spaces s JOIN tbl_timezones t ON t.id = s.timezone_id WHERE s.id = %s', (space_id,)
-        )
-        found = cur.fetchone()
-        if found and found[0]:
-            try:
-                return zone(str(found[0]))
-            except (ValueError, KeyError):
-                pass
-    return zone(default)
+    if ZONE in row:
+        return zone_or(row[ZONE], default)
+    cur.execute(f'SELECT ({zone_sql(kind)}) FROM {TABLES[kind]} o WHERE o.id = %s', (row['id'],))
+    found = cur.fetchone()
+    return zone_or(found[0] if found else None, default)
 
 
-def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '') -> dict[str, Any]:
+ZONE = '_zone_name'  # the column read_object adds when asked for the zone
+
+
+def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '', with_zone: bool = False) -> dict[str, Any]:
     """The row of the object named by `<entity>id<suffix>` or `<entity>uuid<suffix>` (a comparison's second
     object: suffix '2'), read with `cur` (system database); 400/404 with MyEMS's codes."""
     name = param_name(kind)
     code = kind.upper()
     raw_id = (req.get_param(f'{name}id{suffix}') or '').strip()
     raw_uuid = (req.get_param(f'{name}uuid{suffix}') or '').strip()
+    extra = f', ({zone_sql(kind)}) AS {ZONE}' if with_zone else ''
     if raw_id:
         if not raw_id.isdigit() or int(raw_id) <= 0:
             raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')
-        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE id = %s', (int(raw_id),))
+        cur.execute(f'SELECT o.*{extra} FROM {TABLES[kind]} o WHERE o.id = %s', (int(raw_id),))
     elif raw_uuid:
         if not UUID.match(raw_uuid):
             raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid{suffix} must be a UUID')
-        cur.execute(f'SELECT * FROM {TABLES[kind]} WHERE uuid = %s', (raw_uuid,))
+        cur.execute(f'SELECT o.*{extra} FROM {TABLES[kind]} o WHERE o.uuid = %s', (raw_uuid,))
     else:
         raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} or {name}uuid{suffix} is required')
     found = cur.fetchone()
@@ -124,11 +128,12 @@ def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '') -> d
 
 def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> ReportRequest:
     """The request for one `kind` of object, its row read with `cur` (system database)."""
-    row = read_object(req, cur, kind)
+    row = read_object(req, cur, kind, with_zone=True)
     period_type = (req.get_param('periodtype') or '').strip()
     if period_type not in PERIOD_TYPES:
         raise bad_request('API.INVALID_PERIOD_TYPE', f'periodtype must be one of {", ".join(PERIOD_TYPES)}')
     tz = object_zone(cur, kind, row, default_zone)
+    del row[ZONE]
     reporting = period_range(req, 'reporting', tz, required=True)
     assert reporting is not None
     language = req.get_param('language') or 'en'

@@ -7,7 +7,6 @@ kind (`reportkinds`). MyEMS's JSON keys are kept.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,7 +30,7 @@ from myems_api.translations import label
 from myems_common.daily import zone_or
 from myems_common.periods import buckets
 from myems_common.series import SeriesKey
-from myems_common.tariffbook import Rate, TariffBook
+from myems_common.tariffbook import Rate, current_book
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
@@ -99,44 +98,8 @@ class SeriesReport:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _, scope = self.services.who(req)
         fmt = requested_format(req)  # a bad format is a 400 before any work
-        settings = self.services.settings
-        with self.services.system() as cur:
-            request = parse(req, cur, self.kind, settings.default_timezone)
-            if not scope.can_see(self.kind, request.id):
-                raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
-            non_working = self.non_working(cur, request)
-        spans = [s for s in (request.base, request.reporting) if s]
-        slot = timedelta(minutes=settings.minutes_to_count)
-        rates = self.rates(request, slot) if self.report.dimension == 'category' else {}
-        bounds = [self.bounds(request, span, slot, non_working) for span in spans]
-        category = request.row.get('energy_category_id') if self.kind in METER_KINDS else None
-        with self.services.transaction(self.report.database) as cur:
-            reader = SeriesReader(cur, self.key, request.id, category)
-            rows = read_spans(reader, spans, bounds, request.zone)
-            tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
-        references: list[dict[int, Rows]] = [{} for _ in spans]
-        if self.reference and self.report.reference:
-            with self.services.transaction(self.report.reference) as cur:
-                reader = SeriesReader(cur, self.reference, request.id, category)
-                references = read_spans(reader, spans, bounds, request.zone)
-        with self.services.system() as cur:
-            lines = self.lines(cur, request, rows + references)
-        frame = Frame(
-            period_type=request.period_type,
-            zone=request.zone,
-            slot=slot,
-            reporting=request.reporting,
-            base=request.base,
-            lines=lines,
-            reporting_rows=rows[-1],
-            base_rows=rows[0] if request.base else {},
-            area=_decimal(request.row.get('area')),
-            occupants=_decimal(request.row.get('number_of_occupants')),
-            non_working=non_working,
-            reference_rows=references[-1],
-            reference_base_rows=references[0] if request.base else {},
-            tou=tou,
-        )
+        request, frame = self.frame(req, scope)
+        lines = frame.lines
         build = meter_report if self.kind in METER_KINDS and self.report.build is category_report else self.report.build
         shown = {k: request.row[k] for k in SHOWN if k in request.row}
         if self.kind in METER_KINDS and lines:
@@ -152,9 +115,51 @@ class SeriesReport:
             result['parameters'] = parameters(self.services, self.kind, request, lines, self.report.dimension)
         respond(req, resp, result, fmt, title, request.language)
 
+    def frame(self, req: falcon.Request, scope: Any) -> tuple[ReportRequest, Frame]:
+        """The parsed request and what the report is computed from (403 for an object outside the scope)."""
+        settings = self.services.settings
+        with self.services.read('system') as cur:
+            request = parse(req, cur, self.kind, settings.default_timezone)
+            if not scope.can_see(self.kind, request.id):
+                raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
+            non_working = self.non_working(cur, request)
+            catalogue = self.catalogue(cur, request)
+        spans = [s for s in (request.base, request.reporting) if s]
+        slot = timedelta(minutes=settings.minutes_to_count)
+        rates = self.rates(request, slot) if self.report.dimension == 'category' else {}
+        bounds = [self.bounds(request, span, slot, non_working) for span in spans]
+        category = request.row.get('energy_category_id') if self.kind in METER_KINDS else None
+        with self.services.read(self.report.database) as cur:
+            reader = SeriesReader(cur, self.key, request.id, category, list(catalogue))
+            rows = read_spans(reader, spans, bounds, request.zone)
+            tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
+        references: list[dict[int, Rows]] = [{} for _ in spans]
+        if self.reference and self.report.reference:
+            with self.services.read(self.report.reference) as cur:
+                reader = SeriesReader(cur, self.reference, request.id, category, list(catalogue))
+                references = read_spans(reader, spans, bounds, request.zone)
+        found = {i for r in rows + references for i in r} if self.kind not in METER_KINDS else set(catalogue)
+        lines = [catalogue[i] for i in sorted(found) if i in catalogue]
+        return request, Frame(
+            period_type=request.period_type,
+            zone=request.zone,
+            slot=slot,
+            reporting=request.reporting,
+            base=request.base,
+            lines=lines,
+            reporting_rows=rows[-1],
+            base_rows=rows[0] if request.base else {},
+            area=_decimal(request.row.get('area')),
+            occupants=_decimal(request.row.get('number_of_occupants')),
+            non_working=non_working,
+            reference_rows=references[-1],
+            reference_base_rows=references[0] if request.base else {},
+            tou=tou,
+        )
+
     def child_space(self, request: ReportRequest, lines: Sequence[Line], scope: Any) -> dict[str, Any]:
         """Per line, the direct child spaces the caller may see and their reporting-period subtotals."""
-        with self.services.system() as cur:
+        with self.services.read('system') as cur:
             cur.execute(
                 'SELECT s.id, s.name, t.name FROM tbl_spaces s LEFT JOIN tbl_timezones t ON t.id = s.timezone_id'
                 ' WHERE s.parent_space_id = %s ORDER BY s.id',
@@ -165,7 +170,7 @@ class SeriesReport:
         zones = {i: zone_or(z, self.services.settings.default_timezone) for i, _, z in rows}
         sums: dict[tuple[int, int], Decimal] = {}
         if children:
-            with self.services.transaction(self.report.database) as cur:
+            with self.services.read(self.report.database) as cur:
                 sums = totals(cur, self.key, zones, [line.id for line in lines], request.reporting)
         subtotals = [[sums.get((i, line.id), Decimal(0)) for i, _ in children] for line in lines]
         found: dict[str, Any] = {
@@ -194,38 +199,34 @@ class SeriesReport:
         bucket_list = buckets(span[0], span[1], request.period_type, request.zone, slot)
         return segment_bounds(span, bucket_list, day_bounds(non_working, request.zone, span))
 
-    def lines(self, cur: Any, request: ReportRequest, rows: Sequence[dict[int, Rows]]) -> list[Line]:
-        """The report's lines: a meter's category, or every category (item, with its category's unit and factors)
-        an entity has rows of in either period."""
-        ids = sorted(
-            {int(request.row['energy_category_id'])} if self.kind in METER_KINDS else {i for r in rows for i in r}
-        )
-        if not ids:
-            return []
-        marks = ', '.join(['%s'] * len(ids))
-        if self.report.dimension == 'item' and self.kind not in METER_KINDS:
+    def catalogue(self, cur: Any, request: ReportRequest) -> dict[int, Line]:
+        """Every line the report may have, by id: a meter's category, or every energy category (item, with its
+        category's unit and factors). The slot rows are read for these (named, they are index ranges)."""
+        if self.kind in METER_KINDS:
+            cur.execute(
+                'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories WHERE id = %s',
+                (request.row.get('energy_category_id'),),
+            )
+        elif self.report.dimension == 'item':
             cur.execute(
                 'SELECT i.id, i.name, c.unit_of_measure, c.kgce, c.kgco2e FROM tbl_energy_items i'
-                f' JOIN tbl_energy_categories c ON c.id = i.energy_category_id WHERE i.id IN ({marks}) ORDER BY i.id',
-                ids,
+                ' JOIN tbl_energy_categories c ON c.id = i.energy_category_id'
             )
         else:
-            cur.execute(
-                'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories'
-                f' WHERE id IN ({marks}) ORDER BY id',
-                ids,
-            )
+            cur.execute('SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories')
         unit = {'cost': self.services.settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
-        return [Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()]
+        return {
+            int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()
+        }
 
     def rates(self, request: ReportRequest, slot: timedelta) -> dict[int, Rate]:
         """Per energy category, the rate of the object's cost centre's tariffs (none without a cost centre)."""
         center = request.row.get('cost_center_id')
         if center is None:
             return {}
-        book = TariffBook(self.services.db, slot)
+        book = current_book(self.services.db, slot)
         categories = [c for (linked, c) in book.links if linked == int(center)]
-        found = {c: cached_rate(book, int(center), c) for c in categories}
+        found = {c: book.rate(int(center), c) for c in categories}
         return {c: rate for c, rate in found.items() if rate is not None}
 
     @staticmethod
@@ -252,30 +253,6 @@ class SeriesReport:
             (request.id,),
         )
         return frozenset(row[0] for row in cur.fetchall())
-
-
-_RATES: dict[str, Rate | None] = {}
-_LOCK = threading.Lock()
-
-
-def cached_rate(book: TariffBook, center: int, category: int) -> Rate | None:
-    """The rate of a cost centre and category, reused by later requests while its tariffs stay the same
-    (its classification cache then makes the time-of-use breakdown a dictionary lookup per slot)."""
-    ids = tuple(book.links.get((center, category), ()))
-    fingerprint = repr(
-        (
-            book.slot,
-            book.default_zone,
-            [(book.rows[i], book.tou.get(i)) for i in ids],
-            [sorted(book.holidays.get(int(book.rows[i]['working_calendar_id'] or 0), ())) for i in ids],
-        )
-    )
-    with _LOCK:
-        if fingerprint not in _RATES:
-            if len(_RATES) > 256:
-                _RATES.clear()
-            _RATES[fingerprint] = book.rate(center, category)
-        return _RATES[fingerprint]
 
 
 def _decimal(value: Any) -> Decimal | None:

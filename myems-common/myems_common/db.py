@@ -79,9 +79,12 @@ def connect(config: DatabaseConfig, **overrides: Any) -> Any:
 class Pool:
     """A bounded LIFO pool of connections to one database; blocks when all are lent out."""
 
-    def __init__(self, config: DatabaseConfig, size: int, idle_check_seconds: float = 30.0) -> None:
+    def __init__(
+        self, config: DatabaseConfig, size: int, idle_check_seconds: float = 30.0, autocommit: bool = False
+    ) -> None:
         self.config = config
         self.size = size
+        self.autocommit = autocommit
         self.idle_check_seconds = idle_check_seconds
         self._idle: queue.LifoQueue[tuple[Any, float]] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
@@ -109,7 +112,7 @@ class Pool:
             try:
                 conn, since = self._idle.get_nowait()
             except queue.Empty:
-                return connect(self.config)
+                return connect(self.config, autocommit=self.autocommit)
             if time.monotonic() - since < self.idle_check_seconds:
                 return conn
             try:
@@ -142,11 +145,22 @@ class Database:
         self._pools: dict[str, Pool] = {}
         self._lock = threading.Lock()
 
-    def pool(self, key: str) -> Pool:
+    def pool(self, key: str, autocommit: bool = False) -> Pool:
+        name = f'{key}:read' if autocommit else key
         with self._lock:
-            if key not in self._pools:
-                self._pools[key] = Pool(self.settings.db(key), self.settings.pool_size)
-            return self._pools[key]
+            if name not in self._pools:
+                self._pools[name] = Pool(self.settings.db(key), self.settings.pool_size, autocommit=autocommit)
+            return self._pools[name]
+
+    @contextmanager
+    def read(self, key: str) -> Iterator[Any]:
+        """A cursor for reads only, on a connection in autocommit mode: each statement sees the latest committed
+        data and nothing is committed after it (a round trip saved). Statements are not one snapshot."""
+        with self.pool(key, autocommit=True).connection() as conn:
+            cur = getattr(conn, 'ems_cursor', None)
+            if cur is None:
+                cur = conn.ems_cursor = conn.cursor()
+            yield cur
 
     @contextmanager
     def transaction(self, key: str) -> Iterator[Any]:
@@ -167,7 +181,7 @@ class Database:
                 raise
 
     def fetch_all(self, key: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
-        with self.transaction(key) as cur:
+        with self.read(key) as cur:
             cur.execute(sql, params)
             return list(cur.fetchall())
 

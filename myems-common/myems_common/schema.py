@@ -296,7 +296,7 @@ def daily_table_sql(key: SeriesKey, database: str | None = None) -> str:
     columns.append('  `start_datetime_utc` DATETIME NOT NULL,')
     columns.append("  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',")
     columns.append('  `actual_value` DECIMAL(21, 6) NOT NULL,')
-    keys = ', '.join(f'`{c}`' for c in (*key.key_columns, 'peak_type'))
+    keys = ', '.join(f'`{c}`' for c in (*key.key_columns[:-1], 'peak_type', key.key_columns[-1]))
     columns.append(f'  PRIMARY KEY ({keys})')
     prefix = f'`{database}`.' if database else ''
     return (
