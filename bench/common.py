@@ -55,3 +55,24 @@ def recreate_databases(settings: Settings) -> None:
         conn.close()
     install(settings)
     migrate(settings)
+
+
+def settle(db: Any, seconds: float = 180.0) -> float:
+    """Wait until the server has written out what a bulk load left behind (dirty pages, undo history to purge),
+    so that a measurement does not compete with it. Returns the seconds waited."""
+    import time
+
+    began = time.monotonic()
+    calm = 0
+    while time.monotonic() - began < seconds and calm < 3:
+        status = dict(
+            db.fetch_all(
+                'system',
+                'SELECT variable_name, variable_value FROM information_schema.global_status WHERE variable_name IN'
+                " ('INNODB_BUFFER_POOL_PAGES_DIRTY', 'INNODB_HISTORY_LIST_LENGTH')",
+            )
+        )
+        quiet = int(status.get('INNODB_BUFFER_POOL_PAGES_DIRTY', 0)) < 500
+        calm = calm + 1 if quiet and int(status.get('INNODB_HISTORY_LIST_LENGTH', 0)) < 1000 else 0
+        time.sleep(1)
+    return time.monotonic() - began

@@ -6,7 +6,8 @@ The data is bench/aggregation.py's campus (a four-level space tree, 100 meters, 
 hourly meter slots, aggregated by the aggregation steps, in databases ``myems_bench_rep_<key>_db`` on the
 test stack's server (rebuilt each run). The API runs under gunicorn as deployed (API_WORKERS, default 2,
 gthread workers with 8 threads), first without a cache, then with the Redis response cache (the test
-stack's Redis). wrk drives each scenario:
+stack's Redis). wrk drives each scenario, after 2 seconds of the same load to warm the server up (its
+threads' connections opened, its caches filled), as a server in service is:
 
 * the campus root's energy category report over the last 30 days in daily buckets (quick mode), and the
   same as an .xlsx download;
@@ -35,7 +36,7 @@ from urllib.parse import urlencode
 
 from aggregation import T0, campus, meter_hours  # bench/aggregation.py
 from api import ensure_user, login, run_wrk  # bench/api.py
-from common import bench_settings, recreate_databases, write_result  # bench/common.py
+from common import bench_settings, recreate_databases, settle, write_result  # bench/common.py
 
 from myems_aggregation.__main__ import steps as aggregation_steps
 from myems_common.config import database_env
@@ -45,6 +46,7 @@ from myems_common.pipeline import Runner
 
 log = logging.getLogger('bench.reports')
 PREFIX = 'myems_bench_rep_'
+WARM_UP = 2  # seconds of load before each measurement, not counted
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,7 +73,7 @@ def serve(settings: Any, port: int, cached: bool) -> subprocess.Popen[bytes]:
         '--worker-class',
         'gthread',
         '--threads',
-        os.environ.get('API_THREADS', '8'),
+        '8',
         'myems_api.app:application',
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
@@ -136,6 +138,7 @@ def main() -> None:
     Runner(db, aggregation_steps(settings), workers=4).run_until_idle()
     log.info('aggregated %d days of %d meters in %.0f s', args.days, args.meters, time.monotonic() - began)
     ensure_user(db)
+    log.info('the server settled in %.0f s', settle(db))
     rows = []
     for cached in (False, True):
         port = free_port()
@@ -147,6 +150,7 @@ def main() -> None:
                 check = urllib.request.Request(base + path, headers=headers)
                 with urllib.request.urlopen(check, timeout=60) as answer:  # a wrong request would bench a 400
                     assert answer.status == 200, (name, answer.status)
+                run_wrk(base, path, args.connections, WARM_UP, headers=headers)  # connections opened, caches filled
                 result = run_wrk(base, path, args.connections, args.duration, headers=headers)
                 rows.append({'scenario': name, 'cached': cached, 'connections': args.connections, **result})
                 log.info('%s (%s): %.1f req/s', name, 'cached' if cached else 'uncached', result['rps'])

@@ -60,7 +60,8 @@ class SeriesReader:
             self.dimensions = [int(v) for v in found]
         self.empty = bool(key.dimension_column) and not self.dimensions
         self._until: tuple[datetime | None] | None = None
-        self.verified: set[tuple[datetime, datetime]] = set()  # whole days whose daily rows are of this zone
+        self.banded = False  # whether the days' band sums are read with their sums (for a time-of-use breakdown)
+        self._bands: dict[tuple[datetime, datetime], list[tuple[int, str, Decimal]]] = {}
 
     def _where(self, ranges: int) -> tuple[str, list[Any]]:
         within, params = '', [self.object_id]
@@ -122,17 +123,33 @@ class SeriesReader:
         return days if len(days) >= 2 else []
 
     def _daily(self, days: list[datetime]) -> dict[int, Rows]:
+        """The days' sums (with `banded`, the days' band sums too, kept for `band_sums`: one statement)."""
         where, params = self._where(1)
-        self.cur.execute(
-            f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {daily_table(self.key)}'
-            f" WHERE {where} AND peak_type = ''",
-            (*params, days[0], days[-1]),
-        )
-        rows = self.cur.fetchall()
+        if self.banded:
+            kinds = ('', '-', *BANDS)  # named, so that each is an index range over the days
+            self.cur.execute(
+                f"SELECT {self.dimension}, peak_type, IF(peak_type = '', {_SECONDS}, 0),"
+                f' CAST(SUM(actual_value) AS CHAR) FROM {daily_table(self.key)}'
+                f' WHERE {where} AND {_in("peak_type", kinds)} GROUP BY 1, 2, 3',
+                (*params, days[0], days[-1], *kinds),
+            )
+            found_rows = self.cur.fetchall()
+            rows = [(line, seconds, value) for line, band, seconds, value in found_rows if not band]
+            bands = [(int(line), str(band), Decimal(value)) for line, band, _, value in found_rows]
+        else:
+            self.cur.execute(
+                f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {daily_table(self.key)}'
+                f" WHERE {where} AND peak_type = ''",
+                (*params, days[0], days[-1]),
+            )
+            rows = self.cur.fetchall()
         starts = {int((d - EPOCH).total_seconds()) for d in days}
         if any(seconds not in starts for _, seconds, _ in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
-        self.verified.add((days[0], days[-1]))
+        if self.banded:
+            self._bands[(days[0], days[-1])] = [(int(line), '', Decimal(value)) for line, _, value in rows] + [
+                b for b in bands if b[1]
+            ]
         found: dict[int, Rows] = {}
         for line, seconds, value in rows:
             found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
@@ -148,22 +165,25 @@ class SeriesReader:
             return found
         days = self._days(span, tz)
         ranges = [span]
-        if days:
+        rows = self._bands.get((days[0], days[-1])) if days else None  # read with the days' sums
+        if days and rows is None:
             where, params = self._where(1)
-            check = '0' if (days[0], days[-1]) in self.verified else _off_days(days)  # its totals were read
             kinds = ('', '-', *BANDS)  # named, so that each is an index range over the days
             self.cur.execute(
-                f'SELECT {self.dimension}, peak_type, CAST(SUM(actual_value) AS CHAR), {check}'
+                f'SELECT {self.dimension}, peak_type, CAST(SUM(actual_value) AS CHAR), {_off_days(days)}'
                 f' FROM {daily_table(self.key)} WHERE {where} AND {_in("peak_type", kinds)} GROUP BY 1, 2',
                 (*params, days[0], days[-1], *kinds),
             )
-            rows = [(int(line), str(band), Decimal(value), stale) for line, band, value, stale in self.cur.fetchall()]
+            found_rows = self.cur.fetchall()
+            if not any(stale for *_, stale in found_rows):
+                rows = [(int(line), str(band), Decimal(value)) for line, band, value, _ in found_rows]
+        if days and rows is not None:
             totals: dict[int, Decimal] = {}
-            for line, band, value, _ in rows:
+            for line, band, value in rows:
                 totals[line] = totals.get(line, Decimal(0)) + (value if band else -value)
-            if not any(stale for *_, stale in rows) and not any(totals.values()):  # each day's bands add up to it
+            if not any(totals.values()):  # each day's bands add up to it
                 ranges = [r for r in ((span[0], days[0]), (days[-1], span[1])) if r[0] < r[1]]
-                for line, band, value, _ in rows:
+                for line, band, value in rows:
                     if band not in ('', '-') and line in rates:
                         sums = found.setdefault(line, {})
                         sums[band] = sums.get(band, Decimal(0)) + value

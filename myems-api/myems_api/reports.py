@@ -28,9 +28,10 @@ from myems_api.reportstats import load_report, reference_report, statistics_repo
 from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.daily import zone_or
+from myems_common.db import fetch_sets
 from myems_common.periods import buckets
 from myems_common.series import SeriesKey
-from myems_common.tariffbook import Rate, current_book
+from myems_common.tariffbook import CHECKSUM_SQL, Rate, current_book
 
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 METER_KINDS = ('meter', 'virtual_meter', 'offline_meter')
@@ -122,15 +123,21 @@ class SeriesReport:
             request = parse(req, cur, self.kind, settings.default_timezone)
             if not scope.can_see(self.kind, request.id):
                 raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
-            non_working = self.non_working(cur, request)
-            catalogue = self.catalogue(cur, request)
+            priced = self.report.dimension == 'category' and request.row.get('cost_center_id') is not None
+            days, lines, checksum = fetch_sets(  # one round trip
+                cur, [self.non_working(request), self.catalogue(request), (CHECKSUM_SQL if priced else 'SELECT 1', ())]
+            )
+        non_working = frozenset(row[0] for row in days)
+        unit = {'cost': settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
+        catalogue = {int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in lines}
         spans = [s for s in (request.base, request.reporting) if s]
         slot = timedelta(minutes=settings.minutes_to_count)
-        rates = self.rates(request, slot) if self.report.dimension == 'category' else {}
+        rates = self.rates(request, slot, checksum) if priced else {}
         bounds = [self.bounds(request, span, slot, non_working) for span in spans]
         category = request.row.get('energy_category_id') if self.kind in METER_KINDS else None
         with self.services.read(self.report.database) as cur:
             reader = SeriesReader(cur, self.key, request.id, category, list(catalogue))
+            reader.banded = bool(rates)  # the days' band sums come with their sums
             rows = read_spans(reader, spans, bounds, request.zone)
             tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
         references: list[dict[int, Rows]] = [{} for _ in spans]
@@ -199,32 +206,28 @@ class SeriesReport:
         bucket_list = buckets(span[0], span[1], request.period_type, request.zone, slot)
         return segment_bounds(span, bucket_list, day_bounds(non_working, request.zone, span))
 
-    def catalogue(self, cur: Any, request: ReportRequest) -> dict[int, Line]:
-        """Every line the report may have, by id: a meter's category, or every energy category (item, with its
+    def catalogue(self, request: ReportRequest) -> tuple[str, tuple[Any, ...]]:
+        """SQL for every line the report may have: a meter's category, or every energy category (item, with its
         category's unit and factors). The slot rows are read for these (named, they are index ranges)."""
         if self.kind in METER_KINDS:
-            cur.execute(
+            return (
                 'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories WHERE id = %s',
                 (request.row.get('energy_category_id'),),
             )
-        elif self.report.dimension == 'item':
-            cur.execute(
+        if self.report.dimension == 'item':
+            return (
                 'SELECT i.id, i.name, c.unit_of_measure, c.kgce, c.kgco2e FROM tbl_energy_items i'
-                ' JOIN tbl_energy_categories c ON c.id = i.energy_category_id'
+                ' JOIN tbl_energy_categories c ON c.id = i.energy_category_id',
+                (),
             )
-        else:
-            cur.execute('SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories')
-        unit = {'cost': self.services.settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
-        return {
-            int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in cur.fetchall()
-        }
+        return 'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories', ()
 
-    def rates(self, request: ReportRequest, slot: timedelta) -> dict[int, Rate]:
+    def rates(self, request: ReportRequest, slot: timedelta, checksum: Sequence[Any]) -> dict[int, Rate]:
         """Per energy category, the rate of the object's cost centre's tariffs (none without a cost centre)."""
         center = request.row.get('cost_center_id')
         if center is None:
             return {}
-        book = current_book(self.services.db, slot)
+        book = current_book(self.services.db, slot, checksum)
         categories = [c for (linked, c) in book.links if linked == int(center)]
         found = {c: book.rate(int(center), c) for c in categories}
         return {c: rate for c, rate in found.items() if rate is not None}
@@ -243,16 +246,16 @@ class SeriesReport:
         add_bands(rates, slots, found)
         return found
 
-    def non_working(self, cur: Any, request: ReportRequest) -> frozenset[date]:
+    def non_working(self, request: ReportRequest) -> tuple[str, tuple[Any, ...]]:
+        """SQL for the object's non-working days (those of its working calendars; none for a kind without)."""
         table = CALENDARS.get(self.kind)
         if table is None:
-            return frozenset()
-        cur.execute(
+            return 'SELECT NULL FROM DUAL WHERE 1 = 0', ()
+        return (
             'SELECT n.date_local FROM tbl_working_calendars_non_working_days n'
             f' JOIN {table} l ON l.working_calendar_id = n.working_calendar_id WHERE l.{self.kind}_id = %s',
             (request.id,),
         )
-        return frozenset(row[0] for row in cur.fetchall())
 
 
 def _decimal(value: Any) -> Decimal | None:

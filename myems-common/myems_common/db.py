@@ -196,6 +196,17 @@ class Database:
             self._pools.clear()
 
 
+def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of several read statements, sent in one round trip."""
+    if not statements:
+        return []
+    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params], True)
+    found = [list(cur.fetchall())]
+    while cur.nextset():
+        found.append(list(cur.fetchall()))
+    return found
+
+
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
     batch: list[Sequence[Any]] = []
     for row in rows:

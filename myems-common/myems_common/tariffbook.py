@@ -201,14 +201,20 @@ TARIFF_TABLES = (
 )
 
 
-def current_book(db: Database, slot: timedelta) -> TariffBook:
+CHECKSUM_SQL = f'CHECKSUM TABLE {", ".join(TARIFF_TABLES)}'
+
+
+def current_book(db: Database, slot: timedelta, checksum: Sequence[Any] | None = None) -> TariffBook:
     """A tariff book kept between calls while the tables it is read from keep their checksums (one statement
-    instead of three reads, and its rates keep what they learnt: classified slots, band runs)."""
+    instead of three reads, and its rates keep what they learnt: classified slots, band runs). `checksum`: the
+    rows of CHECKSUM_SQL if the caller has read them."""
     config = db.settings.db('system')
     key = (config.host, config.port, config.database, slot, db.settings.default_timezone)
-    with db.read('system') as cur:
-        cur.execute(f'CHECKSUM TABLE {", ".join(TARIFF_TABLES)}')
-        checksum = tuple(cur.fetchall())
+    if checksum is None:
+        with db.read('system') as cur:
+            cur.execute(CHECKSUM_SQL)
+            checksum = cur.fetchall()
+    checksum = tuple(tuple(row) for row in checksum)
     with _BOOKS_LOCK:
         found = _BOOKS.get(key)
     if found is not None and found[0] == checksum:
