@@ -72,7 +72,7 @@ def settle(db: Any, seconds: float = 180.0) -> float:
                 " ('INNODB_BUFFER_POOL_PAGES_DIRTY', 'INNODB_HISTORY_LIST_LENGTH')",
             )
         )
-        quiet = int(status.get('INNODB_BUFFER_POOL_PAGES_DIRTY', 0)) < 500
+        quiet = int(status.get('INNODB_BUFFER_POOL_PAGES_DIRTY', 0)) < 2000
         calm = calm + 1 if quiet and int(status.get('INNODB_HISTORY_LIST_LENGTH', 0)) < 1000 else 0
         time.sleep(1)
     return time.monotonic() - began

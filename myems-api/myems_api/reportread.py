@@ -17,7 +17,7 @@ from typing import Any
 from myems_api.reportkinds import BANDS, Rows
 from myems_api.reportsegments import segment_bounds, segment_sql
 from myems_common.counters import EPOCH
-from myems_common.daily import daily_table, has_daily, trusted_until, whole_days, writer_step
+from myems_common.daily import daily_table, has_daily, whole_days, writer_step
 from myems_common.series import SeriesKey
 from myems_common.slotstore import dimensions_of
 from myems_common.tariffbook import Rate
@@ -59,9 +59,13 @@ class SeriesReader:
             found = dimensions_of(cur, key.table, where, params, column) if dimensions is None else dimensions
             self.dimensions = [int(v) for v in found]
         self.empty = bool(key.dimension_column) and not self.dimensions
-        self._until: tuple[datetime | None] | None = None
+        self._until: tuple[datetime | None] | None = None  # how far its daily rows hold (`reaches`), once read
         self.banded = False  # whether the days' band sums are read with their sums (for a time-of-use breakdown)
         self._bands: dict[tuple[datetime, datetime], list[tuple[int, str, Decimal]]] = {}
+
+    def reach(self, until: datetime | None) -> None:
+        """How far its daily rows hold, read by the caller (`reaches`)."""
+        self._until = (until,)
 
     def _where(self, ranges: int) -> tuple[str, list[Any]]:
         within, params = '', [self.object_id]
@@ -118,7 +122,7 @@ class SeriesReader:
         if not has_daily(self.key):
             return []
         if self._until is None:
-            self._until = (trusted_until(self.cur, writer_step(self.key), self.object_id),)
+            self._until = (reaches(self.cur, self.key, [self.object_id]).get(self.object_id),)
         days = whole_days(span, self._until[0], tz)
         return days if len(days) >= 2 else []
 
@@ -229,26 +233,34 @@ def read_spans(
     return found
 
 
+def reaches(cur: Any, key: SeriesKey, object_ids: Sequence[int]) -> dict[int, datetime]:
+    """How far the step writing a daily family has written each object (its daily rows hold up to there)."""
+    if not has_daily(key) or not object_ids:
+        return {}
+    cur.execute(
+        'SELECT object_id, processed_until_utc FROM tbl_pipeline_progress'
+        f' WHERE step = %s AND {_in("object_id", object_ids)}',
+        (writer_step(key), *object_ids),
+    )
+    return {int(i): u for i, u in cur.fetchall()}
+
+
 def totals(
     cur: Any,
     key: SeriesKey,
     zones: dict[int, tzinfo],
     dimensions: Sequence[int],
     span: tuple[datetime, datetime],
+    until: dict[int, datetime] | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """(object, dimension) -> the sum of its rows in `span`, for the objects of `zones` (an entity family):
-    their whole days written by the family's step from the daily table, the rest from the hourly rows."""
+    their whole days written by the family's step from the daily table, the rest from the hourly rows.
+    `until`: their `reaches`, if read already."""
     if not zones or not dimensions:
         return {}
     ids = sorted(zones)
-    until: dict[int, datetime] = {}
-    if has_daily(key):
-        cur.execute(
-            'SELECT object_id, processed_until_utc FROM tbl_pipeline_progress'
-            f' WHERE step = %s AND {_in("object_id", ids)}',
-            (writer_step(key), *ids),
-        )
-        until = {int(i): u for i, u in cur.fetchall()}
+    if until is None:
+        until = reaches(cur, key, ids)
     plans: dict[tuple[datetime, ...], list[int]] = {}  # objects by their whole days (same zone, same reach)
     for object_id in ids:
         days = tuple(whole_days(span, until.get(object_id), zones[object_id]))

@@ -21,7 +21,7 @@ from myems_api.exports import requested_format, respond
 from myems_api.reportefficiency import efficiency_report
 from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
-from myems_api.reportread import SeriesReader, add_bands, read_spans, totals
+from myems_api.reportread import SeriesReader, add_bands, reaches, read_spans, totals
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportsegments import day_bounds, segment_bounds
 from myems_api.reportstats import load_report, reference_report, statistics_report
@@ -95,6 +95,7 @@ class SeriesReport:
         if report.reference_direction and not meter:
             family = (report.reference_direction, report.dimension)
         self.reference = SeriesKey(report.reference, kind, *family) if report.reference else None
+        self.children = kind == 'space' and report.build is category_report  # it lists its child spaces
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _, scope = self.services.who(req)
@@ -108,8 +109,8 @@ class SeriesReport:
             shown.update(kgce=lines[0].kgce, kgco2e=lines[0].kgco2e)
         title = f'{label(self.report.suffix, request.language)}: {shown.get("name", "")}'
         result = {self.kind: shown, **build(frame, self.report.measure)}
-        if self.kind == 'space' and self.report.build is category_report:
-            result['child_space'] = self.child_space(request, lines, scope)
+        if self.children:
+            result['child_space'] = self.child_space(lines, req.context.children, req.context.child_sums)
         if not request.quick:  # tariffs and point readings (reportparameters imports reportmeters, which imports this)
             from myems_api.reportparameters import parameters
 
@@ -124,9 +125,19 @@ class SeriesReport:
             if not scope.can_see(self.kind, request.id):
                 raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
             priced = self.report.dimension == 'category' and request.row.get('cost_center_id') is not None
-            days, lines, checksum = fetch_sets(  # one round trip
-                cur, [self.non_working(request), self.catalogue(request), (CHECKSUM_SQL if priced else 'SELECT 1', ())]
+            days, lines, checksum, children = fetch_sets(  # one round trip
+                cur,
+                [
+                    self.non_working(request),
+                    self.catalogue(request),
+                    (CHECKSUM_SQL if priced else 'SELECT 1', ()),
+                    (CHILDREN_SQL if self.children else 'SELECT 1 FROM DUAL WHERE %s = 0', (request.id,)),
+                ],
             )
+        zones = {
+            int(i): zone_or(z, settings.default_timezone) for i, _, z in children if scope.can_see('space', int(i))
+        }
+        req.context.children = [(int(i), str(n)) for i, n, _ in children if int(i) in zones]
         non_working = frozenset(row[0] for row in days)
         unit = {'cost': settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
         catalogue = {int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in lines}
@@ -138,8 +149,11 @@ class SeriesReport:
         with self.services.read(self.report.database) as cur:
             reader = SeriesReader(cur, self.key, request.id, category, list(catalogue))
             reader.banded = bool(rates)  # the days' band sums come with their sums
+            until = reaches(cur, self.key, [request.id, *zones])  # the object's and its children's, one read
+            reader.reach(until.get(request.id))
             rows = read_spans(reader, spans, bounds, request.zone)
             tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
+            req.context.child_sums = totals(cur, self.key, zones, list(catalogue), request.reporting, until)
         references: list[dict[int, Rows]] = [{} for _ in spans]
         if self.reference and self.report.reference:
             with self.services.read(self.report.reference) as cur:
@@ -164,21 +178,10 @@ class SeriesReport:
             tou=tou,
         )
 
-    def child_space(self, request: ReportRequest, lines: Sequence[Line], scope: Any) -> dict[str, Any]:
+    def child_space(
+        self, lines: Sequence[Line], children: Sequence[tuple[int, str]], sums: dict[tuple[int, int], Decimal]
+    ) -> dict[str, Any]:
         """Per line, the direct child spaces the caller may see and their reporting-period subtotals."""
-        with self.services.read('system') as cur:
-            cur.execute(
-                'SELECT s.id, s.name, t.name FROM tbl_spaces s LEFT JOIN tbl_timezones t ON t.id = s.timezone_id'
-                ' WHERE s.parent_space_id = %s ORDER BY s.id',
-                (request.id,),
-            )
-            rows = [(int(i), str(n), z) for i, n, z in cur.fetchall() if scope.can_see('space', int(i))]
-        children = [(i, n) for i, n, _ in rows]
-        zones = {i: zone_or(z, self.services.settings.default_timezone) for i, _, z in rows}
-        sums: dict[tuple[int, int], Decimal] = {}
-        if children:
-            with self.services.read(self.report.database) as cur:
-                sums = totals(cur, self.key, zones, [line.id for line in lines], request.reporting)
         subtotals = [[sums.get((i, line.id), Decimal(0)) for i, _ in children] for line in lines]
         found: dict[str, Any] = {
             'energy_category_names': [line.name for line in lines],
@@ -256,6 +259,12 @@ class SeriesReport:
             f' JOIN {table} l ON l.working_calendar_id = n.working_calendar_id WHERE l.{self.kind}_id = %s',
             (request.id,),
         )
+
+
+CHILDREN_SQL = (
+    'SELECT s.id, s.name, t.name FROM tbl_spaces s LEFT JOIN tbl_timezones t ON t.id = s.timezone_id'
+    ' WHERE s.parent_space_id = %s ORDER BY s.id'
+)
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -200,7 +200,7 @@ def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> lis
     """The rows of each of several read statements, sent in one round trip."""
     if not statements:
         return []
-    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params], True)
+    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
     found = [list(cur.fetchall())]
     while cur.nextset():
         found.append(list(cur.fetchall()))
