@@ -170,30 +170,23 @@ def test_daily_rows_are_the_sums_of_the_local_days_hourly_rows(world: Any) -> No
         midnight = datetime(local.year, local.month, local.day, tzinfo=BERLIN).astimezone(ZoneInfo('UTC'))
         day = midnight.replace(tzinfo=None)
         days[day] = days.get(day, Decimal(0)) + value
-    daily = dict(
-        db.fetch_all(
-            'energy',
-            'SELECT start_datetime_utc, actual_value FROM tbl_space_input_category_daily'
-            " WHERE space_id = 100 AND peak_type = ''",
-        )
-    )
-    assert daily == days
-    bands = db.fetch_all(
+    found = db.fetch_all(
         'energy',
-        'SELECT start_datetime_utc, peak_type, actual_value FROM tbl_space_input_category_daily'
-        " WHERE space_id = 100 AND peak_type <> ''",
+        'SELECT start_datetime_utc, actual_value, toppeak, onpeak, midpeak, offpeak, deep'
+        ' FROM tbl_space_input_category_daily WHERE space_id = 100',
     )
-    for day, total in days.items():  # the bands of a day add up to it; on-peak is 08:00 to 20:00 local
-        assert sum(v for d, _, v in bands if d == day) == total
+    daily = {row[0]: row[1] for row in found}
+    assert daily == days
+    for day, total, toppeak, onpeak, midpeak, offpeak, deep in found:  # on-peak is 08:00 to 20:00 local
+        assert toppeak + onpeak + midpeak + offpeak + deep == total and toppeak == deep == 0  # every slot banded
         on_peak = [v for t, v in hourly if day <= t < day + timedelta(hours=25) and 8 <= _local_hour(t) < 20]
-        assert sum(v for d, b, v in bands if d == day and b == 'onpeak') == sum(on_peak)
+        assert onpeak == sum(on_peak)
     # local 29 March has 23 hours; the hall counts its meter and its wing's (half as much)
     dst_day = [v for t, v in hourly_values() if datetime(2026, 3, 28, 23) <= t < datetime(2026, 3, 29, 22)]
     assert len(dst_day) == 23 and daily[datetime(2026, 3, 28, 23)] == sum(dst_day) * Decimal('1.5')
     costs = db.fetch_all(
         'billing',
-        'SELECT COUNT(*), SUM(actual_value) FROM tbl_space_input_category_daily'
-        " WHERE space_id = 100 AND peak_type = ''",
+        'SELECT COUNT(*), SUM(actual_value) FROM tbl_space_input_category_daily WHERE space_id = 100',
     )[0]
     assert (
         costs[0] == len(days)
@@ -218,16 +211,16 @@ def test_days_without_band_sums_take_the_bands_from_the_hourly_rows(world: Any) 
     db, api, headers = world
     expected = without_daily(db, api, headers)
     with db.transaction('energy') as cur:  # as a migration leaves them: the days' sums but no bands
-        cur.execute("DELETE FROM tbl_space_input_category_daily WHERE peak_type <> '' AND start_datetime_utc < %s",
-                    (datetime(2026, 4, 1),))  # fmt: skip
+        cur.execute('UPDATE tbl_space_input_category_daily SET toppeak = NULL, onpeak = NULL, midpeak = NULL,'
+                    ' offpeak = NULL, deep = NULL WHERE start_datetime_utc < %s', (datetime(2026, 4, 1),))  # fmt: skip
     try:
         assert reports(api, headers) == expected
     finally:  # a recompute writes them again
         with db.transaction('energy') as cur:
             mark_dirty(cur, 'space_energy', 100, START, END, 'test')
         Runner(db, steps(db.settings), workers=1).run_until_idle()
-    count = "SELECT COUNT(*) FROM tbl_space_input_category_daily WHERE space_id = 100 AND peak_type = 'onpeak'"
-    assert db.fetch_one('energy', count)[0] == 41
+    count = 'SELECT COUNT(*) FROM tbl_space_input_category_daily WHERE space_id = 100 AND onpeak IS NOT NULL'
+    assert db.fetch_one('energy', count)[0] == 42
 
 
 def test_reports_read_the_daily_rows(world: Any) -> None:
@@ -236,13 +229,13 @@ def test_reports_read_the_daily_rows(world: Any) -> None:
     day = datetime(2026, 4, 1, 22)  # local 2 April, inside the reporting period
     with db.transaction('energy') as cur:
         cur.execute('UPDATE tbl_space_input_category_daily SET actual_value = actual_value + 1000'
-                    " WHERE space_id = 100 AND start_datetime_utc = %s AND peak_type = ''", (day,))  # fmt: skip
+                    " WHERE space_id = 100 AND start_datetime_utc = %s", (day,))  # fmt: skip
     try:
         after = reports(api, headers)[('spaceenergycategory', 'monthly')]['reporting_period']['subtotals'][0]
     finally:
         with db.transaction('energy') as cur:
             cur.execute('UPDATE tbl_space_input_category_daily SET actual_value = actual_value - 1000'
-                        " WHERE space_id = 100 AND start_datetime_utc = %s AND peak_type = ''", (day,))  # fmt: skip
+                        " WHERE space_id = 100 AND start_datetime_utc = %s", (day,))  # fmt: skip
     assert after == pytest.approx(before + 1000)
 
 

@@ -390,141 +390,123 @@ CREATE TABLE IF NOT EXISTS `tbl_photovoltaic_power_station_load_hourly` (
   KEY `ix_tbl_photovoltaic_power_station_load_hourly_time` (`start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Daily sums of the hourly rows above, per local day of the object's zone (myems_common/daily.py):
--- peak_type '' holds the day's sum, any other its time-of-use band's ('-': slots in no band).
+-- Daily sums of the hourly rows above, per local day of the object's zone (myems_common/daily.py),
+-- and of its time-of-use bands (NULL: not split into bands).
 CREATE TABLE IF NOT EXISTS `tbl_space_input_category_daily` (
   `space_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_space_input_item_daily` (
-  `space_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_space_output_category_daily` (
   `space_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`space_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`space_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_input_category_daily` (
   `equipment_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_equipment_input_item_daily` (
-  `equipment_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_equipment_output_category_daily` (
   `equipment_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`equipment_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_category_daily` (
   `combined_equipment_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_input_item_daily` (
-  `combined_equipment_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_combined_equipment_output_category_daily` (
   `combined_equipment_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`combined_equipment_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_tenant_input_category_daily` (
   `tenant_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_tenant_input_item_daily` (
-  `tenant_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`tenant_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`tenant_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_store_input_category_daily` (
   `store_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_store_input_item_daily` (
-  `store_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`store_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`store_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_category_daily` (
   `shopfloor_id` BIGINT NOT NULL,
   `energy_category_id` BIGINT NOT NULL,
   `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
   `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `peak_type`, `start_datetime_utc`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
-CREATE TABLE IF NOT EXISTS `tbl_shopfloor_input_item_daily` (
-  `shopfloor_id` BIGINT NOT NULL,
-  `energy_item_id` BIGINT NOT NULL,
-  `start_datetime_utc` DATETIME NOT NULL,
-  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',
-  `actual_value` DECIMAL(21, 6) NOT NULL,
-  PRIMARY KEY (`shopfloor_id`, `energy_item_id`, `peak_type`, `start_datetime_utc`)
+  `toppeak` DECIMAL(21, 6) NULL,
+  `onpeak` DECIMAL(21, 6) NULL,
+  `midpeak` DECIMAL(21, 6) NULL,
+  `offpeak` DECIMAL(21, 6) NULL,
+  `deep` DECIMAL(21, 6) NULL,
+  PRIMARY KEY (`shopfloor_id`, `energy_category_id`, `start_datetime_utc`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Per-object watermark of a pipeline stage: everything before processed_until_utc is done.

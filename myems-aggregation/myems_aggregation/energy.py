@@ -366,19 +366,11 @@ class EnergyRollup:
             if family[0] == 'output' and not self.spec.has_output:
                 continue  # shopfloors, stores and tenants have no output tables
             key = SeriesKey('energy', self.kind, *family)
-            ordered = sorted(rows.items())
-            touched = replace_rows(
-                cur,
-                key.table,
-                fixed,
-                (key.dimension_column or '', 'start_datetime_utc'),
-                ('actual_value',),
-                start,
-                end,
-                [(dimension, moment, value) for (dimension, moment), value in ordered],
-            )
+            written = [(dimension, moment, value) for (dimension, moment), value in sorted(rows.items())]
+            columns = (key.dimension_column or '', 'start_datetime_utc')
+            touched = replace_rows(cur, key.table, fixed, columns, ('actual_value',), start, end, written)
             bands = self.bands.bands(key, object_id) if self.bands else None
-            refresh_daily(cur, key, object_id, start, end, self.zone(object_id), touched, bands)
+            refresh_daily(cur, key, object_id, start, end, self.zone(object_id), touched, bands, written)
         replace_rows(
             cur,
             INCOMPLETE,

@@ -209,7 +209,7 @@ class SlotStep:
             if has_daily(out) and self.bands is not None:
                 tz = self.zones.get(object_id, self.default_zone)
                 bands = self.bands.bands(out, object_id)
-                refresh_daily(cur, out, object_id, result.start, result.end, tz, touched, bands)
+                refresh_daily(cur, out, object_id, result.start, result.end, tz, touched, bands, rows)
         self.write_extra(cur, object_id, result)
         return None
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from myems_common.daily import BAND_COLUMNS
 from myems_common.periods import Bucket, align, bucket_sums, buckets, working_split
 
 Rows = list[tuple[datetime, Decimal]]
@@ -49,7 +50,7 @@ class Frame:
     tou: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # reporting period sums by time-of-use band
 
 
-BANDS = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')
+BANDS = BAND_COLUMNS  # MyEMS's peak types
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:

@@ -61,7 +61,7 @@ class SeriesReader:
         self.empty = bool(key.dimension_column) and not self.dimensions
         self._until: tuple[datetime | None] | None = None  # how far its daily rows hold (`reaches`), once read
         self.banded = False  # whether the days' band sums are read with their sums (for a time-of-use breakdown)
-        self._bands: dict[tuple[datetime, datetime], list[tuple[int, str, Decimal]]] = {}
+        self._bands: dict[tuple[datetime, datetime], dict[int, dict[str, Decimal]] | None] = {}
 
     def reach(self, until: datetime | None) -> None:
         """How far its daily rows hold, read by the caller (`reaches`)."""
@@ -127,35 +127,30 @@ class SeriesReader:
         return days if len(days) >= 2 else []
 
     def _daily(self, days: list[datetime]) -> dict[int, Rows]:
-        """The days' sums (with `banded`, the days' band sums too, kept for `band_sums`: one statement)."""
+        """The days' sums (with `banded`, their band sums too, kept for `band_sums`: one statement)."""
         where, params = self._where(1)
-        if self.banded:
-            kinds = ('', '-', *BANDS)  # named, so that each is an index range over the days
-            self.cur.execute(
-                f"SELECT {self.dimension}, peak_type, IF(peak_type = '', {_SECONDS}, 0),"
-                f' CAST(SUM(actual_value) AS CHAR) FROM {daily_table(self.key)}'
-                f' WHERE {where} AND {_in("peak_type", kinds)} GROUP BY 1, 2, 3',
-                (*params, days[0], days[-1], *kinds),
-            )
-            found_rows = self.cur.fetchall()
-            rows = [(line, seconds, value) for line, band, seconds, value in found_rows if not band]
-            bands = [(int(line), str(band), Decimal(value)) for line, band, _, value in found_rows]
-        else:
-            self.cur.execute(
-                f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {daily_table(self.key)}'
-                f" WHERE {where} AND peak_type = ''",
-                (*params, days[0], days[-1]),
-            )
-            rows = self.cur.fetchall()
+        bands = ''.join(f', CAST({band} AS CHAR)' for band in BANDS) if self.banded else ''
+        self.cur.execute(
+            f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR){bands} FROM {daily_table(self.key)}'
+            f' WHERE {where}',
+            (*params, days[0], days[-1]),
+        )
+        rows = self.cur.fetchall()
         starts = {int((d - EPOCH).total_seconds()) for d in days}
-        if any(seconds not in starts for _, seconds, _ in rows):
+        if any(row[1] not in starts for row in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
-        if self.banded:
-            self._bands[(days[0], days[-1])] = [(int(line), '', Decimal(value)) for line, _, value in rows] + [
-                b for b in bands if b[1]
-            ]
+        if self.banded:  # None where a day was not split into bands
+            sums: dict[int, dict[str, Decimal]] | None = {}
+            for line, _, _, *values in rows:
+                if sums is None or None in values:
+                    sums = None
+                    continue
+                into = sums.setdefault(int(line), {})
+                for band, value in zip(BANDS, values, strict=True):
+                    into[band] = into.get(band, Decimal(0)) + Decimal(value)
+            self._bands[(days[0], days[-1])] = sums
         found: dict[int, Rows] = {}
-        for line, seconds, value in rows:
+        for line, seconds, value, *_ in rows:
             found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
         return found
 
@@ -163,34 +158,34 @@ class SeriesReader:
         self, span: tuple[datetime, datetime], tz: tzinfo, rates: dict[int, Rate]
     ) -> dict[int, dict[str, Decimal]]:
         """Per line (category), the sums of `span` per time-of-use band of `rates`: the whole days from the
-        daily table's band rows where they hold the day's sum, the rest from runs of slots in one band."""
+        daily table where they were split into bands, the rest from runs of slots in one band."""
         found: dict[int, dict[str, Decimal]] = {}
         if self.empty:
             return found
         days = self._days(span, tz)
         ranges = [span]
-        rows = self._bands.get((days[0], days[-1])) if days else None  # read with the days' sums
-        if days and rows is None:
+        sums = self._bands.get((days[0], days[-1])) if days else None  # read with the days' sums
+        if days and (days[0], days[-1]) not in self._bands:
             where, params = self._where(1)
-            kinds = ('', '-', *BANDS)  # named, so that each is an index range over the days
+            columns = ''.join(f', CAST(SUM({band}) AS CHAR), SUM({band} IS NULL)' for band in BANDS)
             self.cur.execute(
-                f'SELECT {self.dimension}, peak_type, CAST(SUM(actual_value) AS CHAR), {_off_days(days)}'
-                f' FROM {daily_table(self.key)} WHERE {where} AND {_in("peak_type", kinds)} GROUP BY 1, 2',
-                (*params, days[0], days[-1], *kinds),
+                f'SELECT {self.dimension}, {_off_days(days)}{columns} FROM {daily_table(self.key)}'
+                f' WHERE {where} GROUP BY 1',
+                (*params, days[0], days[-1]),
             )
             found_rows = self.cur.fetchall()
-            if not any(stale for *_, stale in found_rows):
-                rows = [(int(line), str(band), Decimal(value)) for line, band, value, _ in found_rows]
-        if days and rows is not None:
-            totals: dict[int, Decimal] = {}
-            for line, band, value in rows:
-                totals[line] = totals.get(line, Decimal(0)) + (value if band else -value)
-            if not any(totals.values()):  # each day's bands add up to it
-                ranges = [r for r in ((span[0], days[0]), (days[-1], span[1])) if r[0] < r[1]]
-                for line, band, value in rows:
-                    if band not in ('', '-') and line in rates:
-                        sums = found.setdefault(line, {})
-                        sums[band] = sums.get(band, Decimal(0)) + value
+            if not any(row[1] or any(row[3::2]) for row in found_rows):  # of this zone's days, all split
+                sums = {
+                    int(row[0]): {b: Decimal(v or 0) for b, v in zip(BANDS, row[2::2], strict=True)}
+                    for row in found_rows
+                }
+        if days and sums is not None:
+            ranges = [r for r in ((span[0], days[0]), (days[-1], span[1])) if r[0] < r[1]]
+            for line, bands in sums.items():
+                if line in rates:
+                    into = found.setdefault(line, {})
+                    for band, value in bands.items():
+                        into[band] = into.get(band, Decimal(0)) + value
         for part in ranges:  # the rest: runs of slots in one band, summed by the database
             cut = segment_bounds(part, [], *(rate.band_changes(*part) for rate in rates.values()))
             add_bands(rates, self.segments(part, cut), found)
@@ -330,7 +325,7 @@ def _daily_totals(
         f'SELECT {key.entity_column}, {dimension}, CAST(SUM(actual_value) AS CHAR), {_off_days(days)}'
         f' FROM {daily_table(key)}'
         f' WHERE {_in(key.entity_column, objects)} AND {_in(dimension, dimensions)}'
-        " AND start_datetime_utc >= %s AND start_datetime_utc < %s AND peak_type = '' GROUP BY 1, 2",
+        ' AND start_datetime_utc >= %s AND start_datetime_utc < %s GROUP BY 1, 2',
         (*objects, *dimensions, days[0], days[-1]),
     )
     rows = cur.fetchall()

@@ -2,11 +2,14 @@
 
 `tbl_space_input_category_daily` holds, per space, energy category and local day of the space's zone, the
 sum of that day's `tbl_space_input_category_hourly` rows; `start_datetime_utc` is the day's local midnight in
-UTC. The same holds for every entity family of the energy, billing and carbon databases (`has_daily`).
+UTC. The same holds for every entity family of the energy database, and for the category families of the
+billing and carbon databases (`has_daily`: the families reports read). Each day's row also holds its sums
+per time-of-use band of the entity's cost centre's tariffs (`toppeak` ... `deep`, MyEMS's peak types; NULL
+where the day was not split into bands, as migration 0006 leaves the days it fills).
 
 The step that writes an hourly range refreshes the days it touched in the same transaction
 (`refresh_daily`), so below that step's watermark a day's row always equals the sum of its hourly rows. A
-report over a year then reads 365 rows per line instead of 8,760 (`trusted_until` says how far it may).
+report over a year then reads 365 rows per line instead of 8,760 (the watermark says how far it may).
 Slots written by anything else (a MyEMS import, a test fixture) have no daily rows: reports read those
 from the hourly table, and they would from rows in another zone's days too, after a zone change.
 """
@@ -16,24 +19,30 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
 from myems_common.db import Database
 from myems_common.series import SeriesKey
-from myems_common.slotstore import in_list, replace_rows
-from myems_common.tariffbook import Rate, TariffBook
+from myems_common.slotstore import FRESH, in_list, replace_rows
+from myems_common.tariffbook import TariffBook
 from myems_common.timeutil import bucket_start, next_bucket_start, zone
 
 EPOCH = datetime(2000, 1, 1)
 _SECOND = timedelta(seconds=1)
+BAND_COLUMNS = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')  # MyEMS's peak types, a column each
+_BAND_PLACES = {band: place for place, band in enumerate(BAND_COLUMNS, start=1)}
 ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 DAILY_DATABASES = ('energy', 'billing', 'carbon')
 
 
 def has_daily(key: SeriesKey) -> bool:
-    return key.database in DAILY_DATABASES and key.entity in ENTITY_KINDS
+    """Entity families of the energy database, and by category those of billing and carbon (what reports read:
+    cost and carbon reports are by category)."""
+    if key.database not in DAILY_DATABASES or key.entity not in ENTITY_KINDS:
+        return False
+    return key.database == 'energy' or key.dimension == 'category'
 
 
 def daily_table(key: SeriesKey) -> str:
@@ -69,38 +78,63 @@ def refresh_daily(
     tz: tzinfo,
     dimensions: Collection[Any] = (),
     bands: Bands | None = None,
+    written: Sequence[tuple[Any, datetime, Decimal]] | None = None,
 ) -> None:
     """Rewrite the daily rows of the local days overlapping [start, end) from the hourly rows, for the
     `dimensions` whose hourly rows in [start, end) were written or deleted (call it in the transaction that
     wrote them; a family without a dimension ignores them). With `bands`, each day's sum per time-of-use
-    band too (`-` for slots in none)."""
+    band too (of MyEMS's peak types; slots in none or another are in the day's sum only).
+
+    `written`: the hourly rows of [start, end) as just written, (dimension, start, value): only the parts of
+    the first and last days outside [start, end) are read back (after it, none in a fresh range)."""
     dimension = key.dimension_column
     if end <= start or (dimension and not dimensions):
         return
     days = day_starts(start, end, tz)
     named = sorted(dimensions) if dimension else []
     within = f' AND {in_list(dimension, named)}' if dimension else ''
-    cur.execute(
-        f"SELECT {dimension or 0}, TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc),"
-        f' CAST(actual_value AS CHAR) FROM `{key.table}`'
-        f' WHERE {key.entity_column} = %s{within} AND start_datetime_utc >= %s AND start_datetime_utc < %s',
-        (object_id, *named, days[0], days[-1]),
-    )
-    marks = [_seconds(d) for d in days]
-    sums: dict[tuple[int, datetime, str], Decimal] = {}
-    for line, seconds, text in cur.fetchall():
-        day = days[bisect_right(marks, seconds) - 1]
-        value = Decimal(text)
-        wanted = [(int(line), day, '')]
+    ranges = [(days[0], days[-1])]
+    found: list[tuple[int, datetime, Decimal]] = []
+    if written is not None:
+        ranges = [r for r in ((days[0], start), (end, days[-1])) if r[0] < r[1]]
+        if FRESH.get():  # nothing is written past the watermark yet
+            ranges = [r for r in ranges if r[0] < start]
+        wanted = set(named)
+        found = [(int(line), at, _stored(value)) for line, at, value in written if not dimension or line in wanted]
+    for first, last in ranges:
+        cur.execute(
+            f'SELECT {dimension or 0}, start_datetime_utc, CAST(actual_value AS CHAR) FROM `{key.table}`'
+            f' WHERE {key.entity_column} = %s{within} AND start_datetime_utc >= %s AND start_datetime_utc < %s',
+            (object_id, *named, first, last),
+        )
+        found += [(int(line), at, Decimal(text)) for line, at, text in cur.fetchall()]
+    sums: dict[tuple[int, datetime], list[Any]] = {}  # the day's sum, then its bands' (None: not split)
+    empty = [None] * len(BAND_COLUMNS) if bands is None else [_ZERO] * len(BAND_COLUMNS)
+    for line, at, value in found:
+        day = days[bisect_right(days, at) - 1]
+        row = sums.get((line, day))
+        if row is None:
+            row = sums[(line, day)] = [_ZERO, *empty]
+        row[0] += value
         if bands is not None:
-            wanted.append((int(line), day, bands(int(line), EPOCH + timedelta(seconds=seconds)) or '-'))
-        for found in wanted:
-            sums[found] = sums.get(found, Decimal(0)) + value
-    rows = sorted((line, band, day, value) for (line, day, band), value in sums.items())
-    keys = (dimension, 'peak_type', 'start_datetime_utc') if dimension else ('peak_type', 'start_datetime_utc')
+            place = _BAND_PLACES.get(bands(line, at) or '')
+            if place is not None:
+                row[place] += value
+    rows = sorted((line, day, *values) for (line, day), values in sums.items())
+    columns = (dimension, 'start_datetime_utc') if dimension else ('start_datetime_utc',)
     shaped = rows if dimension else [row[1:] for row in rows]
     fixed = ((key.entity_column, object_id),)
-    replace_rows(cur, daily_table(key), fixed, keys, ('actual_value',), days[0], days[-1], shaped)
+    values = ('actual_value', *BAND_COLUMNS)
+    replace_rows(cur, daily_table(key), fixed, columns, values, days[0], days[-1], shaped)
+
+
+_MICRO = Decimal('0.000001')
+_ZERO = Decimal(0)
+
+
+def _stored(value: Decimal) -> Decimal:
+    """A value as a DECIMAL(21, 6) column keeps it (MariaDB rounds half away from zero)."""
+    return value.quantize(_MICRO, ROUND_HALF_UP)
 
 
 class BandBook:
@@ -110,7 +144,7 @@ class BandBook:
         self.book = TariffBook(db, slot)
         rows = db.fetch_all('system', f'SELECT id, cost_center_id FROM tbl_{kind}s')
         self.centers = {int(i): int(c) for i, c in rows if c is not None}
-        self.rates: dict[tuple[int, int], Rate | None] = {}
+        self.names: dict[tuple[int, int], dict[datetime, str | None]] = {}  # per rate: slot start -> band name
 
     def bands(self, key: SeriesKey, object_id: int) -> Bands | None:
         """How the slots of an object's category family fall into bands (None: not a category family)."""
@@ -121,16 +155,16 @@ class BandBook:
         def band(category: int, moment: datetime) -> str | None:
             if center is None:
                 return None
-            rate = self.rates.get((center, category), _UNSET)
-            if rate is _UNSET:
-                rate = self.rates[(center, category)] = self.book.rate(center, category)
-            period = rate.classify(moment)[1] if isinstance(rate, Rate) else None
-            return period.name if period else None
+            names = self.names.get((center, category))
+            if names is None:
+                names = self.names[(center, category)] = {}
+            if moment not in names:
+                rate = self.book.rate(center, category)
+                period = rate.classify(moment)[1] if rate is not None else None
+                names[moment] = period.name if period else None
+            return names[moment]
 
         return band
-
-
-_UNSET: Any = object()
 
 
 def load_zones(db: Database, kind: str) -> dict[int, tzinfo]:

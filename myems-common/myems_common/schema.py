@@ -22,7 +22,7 @@ from typing import Any
 
 from myems_common import db as dbmod
 from myems_common.config import DATABASES, Settings, load_settings
-from myems_common.daily import daily_table, has_daily
+from myems_common.daily import BAND_COLUMNS, daily_table, has_daily
 from myems_common.logsetup import setup_logging
 from myems_common.series import MODEL_DATABASE, PIPELINE_DATABASES, SLOT_DATABASES, SeriesKey, all_series
 from myems_common.timeutil import utc_now
@@ -294,9 +294,9 @@ def daily_table_sql(key: SeriesKey, database: str | None = None) -> str:
     if dimension:
         columns.append(f'  `{dimension}` BIGINT NOT NULL,')
     columns.append('  `start_datetime_utc` DATETIME NOT NULL,')
-    columns.append("  `peak_type` VARCHAR(8) NOT NULL DEFAULT '',")
     columns.append('  `actual_value` DECIMAL(21, 6) NOT NULL,')
-    keys = ', '.join(f'`{c}`' for c in (*key.key_columns[:-1], 'peak_type', key.key_columns[-1]))
+    columns += [f'  `{band}` DECIMAL(21, 6) NULL,' for band in BAND_COLUMNS]
+    keys = ', '.join(f'`{c}`' for c in key.key_columns)
     columns.append(f'  PRIMARY KEY ({keys})')
     prefix = f'`{database}`.' if database else ''
     return (
@@ -333,8 +333,8 @@ def generate_slot_sql(key: str) -> str:
     daily = [series for series in all_series() if series.database == key and has_daily(series)]
     if daily:
         parts.append(
-            "-- Daily sums of the hourly rows above, per local day of the object's zone (myems_common/daily.py):\n"
-            "-- peak_type '' holds the day's sum, any other its time-of-use band's ('-': slots in no band)."
+            "-- Daily sums of the hourly rows above, per local day of the object's zone (myems_common/daily.py),\n"
+            '-- and of its time-of-use bands (NULL: not split into bands).'
         )
         parts += [daily_table_sql(series) for series in daily]
     if key in PIPELINE_DATABASES:
