@@ -18,6 +18,7 @@ from myems_api.reportkinds import BANDS, Rows
 from myems_api.reportsegments import segment_bounds, segment_sql
 from myems_common.counters import EPOCH
 from myems_common.daily import daily_table, has_daily, whole_days, writer_step
+from myems_common.db import fetch_sets
 from myems_common.series import SeriesKey
 from myems_common.slotstore import dimensions_of
 from myems_common.tariffbook import Rate
@@ -127,32 +128,39 @@ class SeriesReader:
         return days if len(days) >= 2 else []
 
     def _daily(self, days: list[datetime]) -> dict[int, Rows]:
-        """The days' sums (with `banded`, their band sums too, kept for `band_sums`: one statement)."""
+        """The days' sums (with `banded`, their band sums too, kept for `band_sums`: one round trip)."""
         where, params = self._where(1)
-        bands = ''.join(f', CAST({band} AS CHAR)' for band in BANDS) if self.banded else ''
-        self.cur.execute(
-            f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR){bands} FROM {daily_table(self.key)}'
-            f' WHERE {where}',
-            (*params, days[0], days[-1]),
-        )
-        rows = self.cur.fetchall()
+        table = daily_table(self.key)
+        statements = [
+            (f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {table} WHERE {where}', params)
+        ]
+        if self.banded:
+            statements.append((self._band_sql(where, table), params))
+        rows, *bands = fetch_sets(self.cur, [(sql, (*p, days[0], days[-1])) for sql, p in statements])
         starts = {int((d - EPOCH).total_seconds()) for d in days}
         if any(row[1] not in starts for row in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
-        if self.banded:  # None where a day was not split into bands
-            sums: dict[int, dict[str, Decimal]] | None = {}
-            for line, _, _, *values in rows:
-                if sums is None or None in values:
-                    sums = None
-                    continue
-                into = sums.setdefault(int(line), {})
-                for band, value in zip(BANDS, values, strict=True):
-                    into[band] = into.get(band, Decimal(0)) + Decimal(value)
-            self._bands[(days[0], days[-1])] = sums
+        if bands:
+            self._bands[(days[0], days[-1])] = self._band_rows(bands[0])
         found: dict[int, Rows] = {}
-        for line, seconds, value, *_ in rows:
+        for line, seconds, value in rows:
             found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
         return found
+
+    def _band_sql(self, where: str, table: str, check: str = '0') -> str:
+        """SQL for each line's band sums over the days, how many days were not split and (`check`) how many
+        are off the zone's days."""
+        columns = ''.join(f', CAST(SUM({band}) AS CHAR)' for band in BANDS)
+        return (
+            f'SELECT {self.dimension}, SUM({BANDS[0]} IS NULL), {check}{columns} FROM {table} WHERE {where} GROUP BY 1'
+        )
+
+    @staticmethod
+    def _band_rows(rows: Sequence[Any]) -> dict[int, dict[str, Decimal]] | None:
+        """The lines' band sums, or None if a day was not split into bands or is off the zone's days."""
+        if any(row[1] or row[2] for row in rows):
+            return None
+        return {int(row[0]): {b: Decimal(v or 0) for b, v in zip(BANDS, row[3:], strict=True)} for row in rows}
 
     def band_sums(
         self, span: tuple[datetime, datetime], tz: tzinfo, rates: dict[int, Rate]
@@ -167,18 +175,10 @@ class SeriesReader:
         sums = self._bands.get((days[0], days[-1])) if days else None  # read with the days' sums
         if days and (days[0], days[-1]) not in self._bands:
             where, params = self._where(1)
-            columns = ''.join(f', CAST(SUM({band}) AS CHAR), SUM({band} IS NULL)' for band in BANDS)
             self.cur.execute(
-                f'SELECT {self.dimension}, {_off_days(days)}{columns} FROM {daily_table(self.key)}'
-                f' WHERE {where} GROUP BY 1',
-                (*params, days[0], days[-1]),
+                self._band_sql(where, daily_table(self.key), _off_days(days)), (*params, days[0], days[-1])
             )
-            found_rows = self.cur.fetchall()
-            if not any(row[1] or any(row[3::2]) for row in found_rows):  # of this zone's days, all split
-                sums = {
-                    int(row[0]): {b: Decimal(v or 0) for b, v in zip(BANDS, row[2::2], strict=True)}
-                    for row in found_rows
-                }
+            sums = self._band_rows(self.cur.fetchall())
         if days and sums is not None:
             ranges = [r for r in ((span[0], days[0]), (days[-1], span[1])) if r[0] < r[1]]
             for line, bands in sums.items():
