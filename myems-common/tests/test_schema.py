@@ -233,3 +233,38 @@ def test_point_uuid_migration_fills_existing_points(isolated_settings: Settings)
     assert len(cur.fetchone()[0]) == 36, 'a new point gets a uuid by default'
     assert has_unique(cur, system, 'tbl_points', ('uuid',))
     conn.close()
+
+
+def test_migration_0006_fills_the_daily_sums_of_existing_hourly_rows(isolated_settings: Settings) -> None:
+    """A database from before the daily sums: the migration creates them from its hourly rows, by local day of
+    each space's zone, without time-of-use bands (NULL: reports take those from the hourly rows)."""
+    install(isolated_settings)
+    migrate(isolated_settings)
+    system, energy = isolated_settings.db('system').database, isolated_settings.db('energy').database
+    conn = admin(isolated_settings)
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            f'INSERT INTO `{system}`.tbl_spaces (id, name, uuid, parent_space_id, area, timezone_id, is_input_counted,'
+            " is_output_counted) SELECT 50, 'tokyo', UUID(), NULL, 1, id, 1, 1"
+            f" FROM `{system}`.tbl_timezones WHERE name = 'Asia/Tokyo'"
+        )
+        cur.execute(f'DROP TABLE `{energy}`.tbl_space_input_category_daily')  # as before migration 0006
+        cur.executemany(
+            f'INSERT INTO `{energy}`.tbl_space_input_category_hourly (space_id, energy_category_id,'
+            ' start_datetime_utc, actual_value) VALUES (50, 3, %s, %s)',
+            [(datetime(2026, 1, 1, h), h + 1) for h in range(24)],
+        )
+        cur.execute(f'DELETE FROM `{system}`.`tbl_schema_migrations` WHERE version = 6')
+        assert [m.version for m in migrate(isolated_settings)] == [6]
+        cur.execute(
+            f'SELECT start_datetime_utc, actual_value, onpeak FROM `{energy}`.tbl_space_input_category_daily'
+            ' WHERE space_id = 50 ORDER BY 1'
+        )
+        # Tokyo is UTC+9: its 1 January holds UTC 00:00-14:59 (1 + ... + 15), its 2 January the rest
+        assert cur.fetchall() == [
+            (datetime(2025, 12, 31, 15), sum(range(1, 16)), None),
+            (datetime(2026, 1, 1, 15), sum(range(16, 25)), None),
+        ]
+    finally:
+        conn.close()
