@@ -85,6 +85,21 @@ def test_a_tariff_linked_to_a_cost_centre_rebills_what_the_centre_pays_over_its_
     }
 
 
+def test_a_spaces_new_cost_centre_rebills_it_and_splits_its_energy_and_carbon_days_into_its_bands_again(
+    api: testing.TestClient, admin_headers: dict[str, str], factory: Any, helpers: Any, database: Any
+) -> None:
+    space = factory.create('space')
+    change = {**factory.body('space', 1), 'cost_center_id': factory.create('cost_center')}
+    change.pop('parent_space_id', None)
+    answer = helpers.send(api, 'PUT', f'/spaces/{space}', admin_headers, {'data': change})
+    assert answer.status_code == 200, answer.text
+    reason = f'PUT space {space}'
+    ever = (FIRST, datetime(2100, 1, 1))
+    assert ('space_billing', space, *ever) in requests(database, 'billing', reason)
+    assert ('space_energy', space, *ever) in requests(database, 'energy', reason)  # its daily band sums
+    assert ('space_carbon', space, *ever) in requests(database, 'carbon', reason)
+
+
 def test_an_emission_factor_recomputes_carbon_over_its_validity(
     api: testing.TestClient, admin_headers: dict[str, str], factory: Any, database: Any
 ) -> None:
