@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from myems_common.db import Database, Pool, bulk_insert, bulk_upsert, quote_identifier
+from myems_common.db import Database, Pool, bulk_insert, bulk_upsert, fetch_sets, quote_identifier
 
 TABLE = 'tbl_test_upsert'
 
@@ -113,3 +113,23 @@ def test_transient_errors_are_told_apart() -> None:
     assert is_transient(errors.DatabaseError(msg='deadlock', errno=1213))
     assert not is_transient(errors.InterfaceError(msg='Python type X cannot be converted', errno=-1))
     assert not is_transient(errors.IntegrityError(msg='duplicate', errno=1062))
+
+
+def test_several_reads_go_in_one_round_trip_and_reads_see_the_latest_commit(scratch: Database) -> None:
+    with scratch.transaction('energy') as cur:
+        cur.execute(f"INSERT INTO {TABLE} (k, t, v) VALUES (7, 'a', 1.5)")
+    with scratch.read('energy') as cur:
+        first, second, none = fetch_sets(
+            cur,
+            [
+                (f'SELECT k, v FROM {TABLE} WHERE k = %s', (7,)),
+                ('SELECT %s + 1', (41,)),
+                ('SELECT 1 FROM DUAL WHERE 1 = 0', ()),
+            ],
+        )
+        assert first == [(7, Decimal('1.5'))] and second == [(42,)] and none == []
+        with scratch.transaction('energy') as other:  # committed by another connection meanwhile
+            other.execute(f'UPDATE {TABLE} SET v = 2 WHERE k = 7')
+        cur.execute(f'SELECT v FROM {TABLE} WHERE k = 7')  # no snapshot held over from the statement before
+        assert cur.fetchall() == [(Decimal('2'),)]
+        assert fetch_sets(cur, []) == []
