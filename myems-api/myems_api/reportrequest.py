@@ -17,7 +17,7 @@ from typing import Any
 import falcon
 
 from myems_api.errors import bad_request, not_found
-from myems_common.daily import zone_or
+from myems_common.daily import zone_or, zone_sql
 from myems_common.periods import PERIOD_TYPES, parse_local
 
 UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
@@ -34,8 +34,6 @@ TABLES = {
     'virtual_meter': 'tbl_virtual_meters',
     'offline_meter': 'tbl_offline_meters',
 }
-# how a non-space object finds the space whose zone it takes
-SPACE_LINKS = {kind: f'tbl_spaces_{kind}s' for kind in TABLES if kind != 'space'}
 
 
 @dataclass(frozen=True)
@@ -79,22 +77,11 @@ def period_range(req: falcon.Request, prefix: str, tz: tzinfo, required: bool) -
     return found[0], found[1]
 
 
-def zone_sql(kind: str) -> str:
-    """A scalar subquery for the zone name of object `o` of `kind`: a space's own, another object's its first
-    space's (NULL: none)."""
-    if kind == 'space':
-        return 'SELECT t.name FROM tbl_timezones t WHERE t.id = o.timezone_id'
-    return (
-        f'SELECT t.name FROM {SPACE_LINKS[kind]} l JOIN tbl_spaces s ON s.id = l.space_id'
-        f' JOIN tbl_timezones t ON t.id = s.timezone_id WHERE l.{kind}_id = o.id ORDER BY l.space_id LIMIT 1'
-    )
-
-
 def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinfo:
     """A space's zone; another object's is its first space's; else the default."""
     if ZONE in row:
         return zone_or(row[ZONE], default)
-    cur.execute(f'SELECT ({zone_sql(kind)}) FROM {TABLES[kind]} o WHERE o.id = %s', (row['id'],))
+    cur.execute(f'SELECT {zone_sql(kind)} FROM {TABLES[kind]} o WHERE o.id = %s', (row['id'],))
     found = cur.fetchone()
     return zone_or(found[0] if found else None, default)
 
@@ -109,7 +96,7 @@ def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '', with
     code = kind.upper()
     raw_id = (req.get_param(f'{name}id{suffix}') or '').strip()
     raw_uuid = (req.get_param(f'{name}uuid{suffix}') or '').strip()
-    extra = f', ({zone_sql(kind)}) AS {ZONE}' if with_zone else ''
+    extra = f', {zone_sql(kind)} AS {ZONE}' if with_zone else ''
     if raw_id:
         if not raw_id.isdigit() or int(raw_id) <= 0:
             raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')

@@ -125,7 +125,7 @@ def refresh_daily(
     shaped = rows if dimension else [row[1:] for row in rows]
     fixed = ((key.entity_column, object_id),)
     values = ('actual_value', *BAND_COLUMNS)
-    replace_rows(cur, daily_table(key), fixed, columns, values, days[0], days[-1], shaped)
+    replace_rows(cur, daily_table(key), fixed, columns, values, days[0], days[-1], shaped, named if dimension else None)
 
 
 _MICRO = Decimal('0.000001')
@@ -206,19 +206,21 @@ def trusted_until(cur: Any, step: str, object_id: int) -> datetime | None:
     return found[0] if found else None
 
 
-def zones_sql(kind: str, one: bool = False) -> str:
-    """(object id, zone name or NULL) of every object of `kind` (or of the one whose id is the %s): a space's
-    own zone, another object's its first linked space's."""
+def zone_sql(kind: str) -> str:
+    """A scalar subquery for the zone name of object `o` of `kind`: a space's own, another object's that of the
+    first space (lowest id) it is linked to that has one; NULL: none (the default zone). Reports, plans and
+    the daily sums all read an object's zone with it, so they agree."""
     if kind == 'space':
-        return 'SELECT s.id, t.name FROM tbl_spaces s LEFT JOIN tbl_timezones t ON t.id = s.timezone_id' + (
-            ' WHERE s.id = %s' if one else ''
-        )
-    where = f' WHERE {kind}_id = %s' if one else ''
+        return '(SELECT z.name FROM tbl_timezones z WHERE z.id = o.timezone_id)'
     return (
-        f'SELECT l.object_id, t.name FROM (SELECT {kind}_id object_id, MIN(space_id) space_id'
-        f' FROM tbl_spaces_{kind}s{where} GROUP BY 1) l'
-        ' JOIN tbl_spaces s ON s.id = l.space_id LEFT JOIN tbl_timezones t ON t.id = s.timezone_id'
+        f'(SELECT z.name FROM tbl_spaces_{kind}s l JOIN tbl_spaces s ON s.id = l.space_id'
+        f' JOIN tbl_timezones z ON z.id = s.timezone_id WHERE l.{kind}_id = o.id ORDER BY l.space_id LIMIT 1)'
     )
+
+
+def zones_sql(kind: str) -> str:
+    """(object id, zone name or NULL) of every object of `kind`."""
+    return f'SELECT o.id, {zone_sql(kind)} FROM tbl_{kind}s o'
 
 
 def zone_or(name: Any, default: str) -> tzinfo:

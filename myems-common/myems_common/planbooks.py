@@ -32,6 +32,7 @@ from typing import Any
 
 import openpyxl
 
+from myems_common.daily import zone_sql
 from myems_common.series import SeriesKey
 from myems_common.timeutil import iter_slots, zone
 from myems_common.workbooks import (
@@ -207,16 +208,6 @@ def _in(ids: Sequence[int]) -> str:
     return ', '.join(['%s'] * len(ids))
 
 
-def _zone_sql(kind: str) -> str:
-    """The zone name of a space, or of the first space (lowest id) an object is linked to."""
-    if kind == 'space':
-        return '(SELECT z.name FROM tbl_timezones z WHERE z.id = o.timezone_id)'
-    return (
-        f'(SELECT z.name FROM tbl_spaces_{kind}s l JOIN tbl_spaces s ON s.id = l.space_id'
-        f' JOIN tbl_timezones z ON z.id = s.timezone_id WHERE l.{kind}_id = o.id ORDER BY l.space_id LIMIT 1)'
-    )
-
-
 def load_plan_objects(
     cur: Any, ids: Mapping[str, Sequence[int]], default_timezone: str
 ) -> dict[tuple[str, int], PlanObject]:
@@ -227,7 +218,7 @@ def load_plan_objects(
             continue
         category = 'o.energy_category_id' if kind in METER_TYPES else 'NULL'
         cur.execute(
-            f'SELECT o.id, o.name, {category}, {_zone_sql(kind)} FROM {OBJECT_TABLES[kind]} o'
+            f'SELECT o.id, o.name, {category}, {zone_sql(kind)} FROM {OBJECT_TABLES[kind]} o'
             f' WHERE o.id IN ({_in(wanted)}) ORDER BY o.id',
             list(wanted),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
@@ -50,11 +50,13 @@ def replace_rows(
     start: datetime,
     end: datetime,
     rows: Sequence[Sequence[Any]],
+    only: Collection[Any] | None = None,
 ) -> set[Any]:
     """Make `table`'s rows matching `fixed` (column, value) pairs with a time in [start, end) equal `rows`
     (each the `keys` then the `values`; the last key is the time column). Rows the result no longer has
     are deleted, the others upserted, so unchanged rows keep their ids. With two keys or more the first is
-    a dimension: returns the dimensions of the rows written or deleted.
+    a dimension: returns the dimensions of the rows written or deleted, and `only` limits the rewrite to
+    those dimensions (the rows of others are left as they are).
 
     The rows to delete are found with a plain read and deleted by key: a ranged DELETE would lock the
     range's gaps, and two writers appending to the same table would deadlock on them."""
@@ -62,7 +64,7 @@ def replace_rows(
     params = [value for _, value in fixed]
     touched = {row[0] for row in rows} if len(keys) >= 2 else set()
     if not FRESH.get():
-        touched.update(key[0] for key in _delete_stale(cur, table, where, params, keys, start, end, rows))
+        touched.update(key[0] for key in _delete_stale(cur, table, where, params, keys, start, end, rows, only))
     columns = [column for column, _ in fixed] + list(keys) + list(values)
     update = ', '.join(f'{column} = VALUES({column})' for column in values)
     for first in range(0, len(rows), BATCH):
@@ -110,11 +112,16 @@ def _delete_stale(
     start: datetime,
     end: datetime,
     rows: Sequence[Sequence[Any]],
+    only: Collection[Any] | None = None,
 ) -> list[Any]:
-    """Delete the rows of [start, end) matching `where` whose keys `rows` no longer has; returns their keys."""
+    """Delete the rows of [start, end) matching `where` (of the dimensions `only`, if given) whose keys `rows`
+    no longer has; returns their keys."""
     time = keys[-1]
     narrow, narrowing = '', []
-    if len(keys) >= 2:  # (dimension, ..., time): name the dimensions so the time range is an index range
+    if len(keys) >= 2 and only is not None:
+        narrowing = sorted(only)
+        narrow = ' AND ' + in_list(keys[0], narrowing)
+    elif len(keys) >= 2:  # (dimension, ..., time): name the dimensions so the time range is an index range
         narrowing = sorted({row[0] for row in rows})
         others = f' AND {keys[0]} NOT IN ({", ".join(["%s"] * len(narrowing))})' if narrowing else ''
         cur.execute(f'SELECT 1 FROM {table} WHERE {where}{others} LIMIT 1', (*params, *narrowing))

@@ -255,16 +255,21 @@ def test_migration_0006_fills_the_daily_sums_of_existing_hourly_rows(isolated_se
             ' start_datetime_utc, actual_value) VALUES (50, 3, %s, %s)',
             [(datetime(2026, 1, 1, h), h + 1) for h in range(24)],
         )
+        cur.execute(  # a second category on the same days: each keeps its own
+            f'INSERT INTO `{energy}`.tbl_space_input_category_hourly (space_id, energy_category_id,'
+            " start_datetime_utc, actual_value) VALUES (50, 4, '2026-01-01 10:00:00', 7)"
+        )
         cur.execute(f'DELETE FROM `{system}`.`tbl_schema_migrations` WHERE version = 6')
         assert [m.version for m in migrate(isolated_settings)] == [6]
         cur.execute(
-            f'SELECT start_datetime_utc, actual_value, onpeak FROM `{energy}`.tbl_space_input_category_daily'
-            ' WHERE space_id = 50 ORDER BY 1'
+            'SELECT energy_category_id, start_datetime_utc, actual_value, onpeak'
+            f' FROM `{energy}`.tbl_space_input_category_daily WHERE space_id = 50 ORDER BY 1, 2'
         )
         # Tokyo is UTC+9: its 1 January holds UTC 00:00-14:59 (1 + ... + 15), its 2 January the rest
         assert cur.fetchall() == [
-            (datetime(2025, 12, 31, 15), sum(range(1, 16)), None),
-            (datetime(2026, 1, 1, 15), sum(range(16, 25)), None),
+            (3, datetime(2025, 12, 31, 15), sum(range(1, 16)), None),
+            (3, datetime(2026, 1, 1, 15), sum(range(16, 25)), None),
+            (4, datetime(2025, 12, 31, 15), 7, None),
         ]
     finally:
         conn.close()
