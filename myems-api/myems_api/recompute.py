@@ -18,7 +18,8 @@ or roll back with the change. What changes what:
 * a working calendar's days: all billing (holidays are priced differently).
 
 An entity's billing comes with its energy and carbon (`banded`): their daily sums are split by the bands of
-its cost centre's tariffs.
+its cost centre's tariffs. A space's time zone recomputes its energy (and through it its billing and carbon),
+whose daily sums are of its local days.
 
 The runner clips each request to what the step has done (its watermark), so the ranges below can be
 generous. "Ever" starts at the first energy slot stored.
@@ -138,6 +139,8 @@ def requests(
         found += [(step, target, key, *ever) for step, target, key in consumers(cur, owner, item) if key == 'energy']
         if changed(change, 'parent_space_id') and before.get('parent_space_id') is not None:
             found.append(('space_energy', int(before['parent_space_id']), 'energy', *ever))
+    if owner == 'space' and changed(change, 'timezone_id'):  # its daily sums are of its zone's days
+        found.append((KINDS['space'].step, item, 'energy', *ever))
     if owner == 'tariff':
         found += tariff_requests(cur, [item], validity(before, after))
     if owner in ('emission_factor', 'energy_category') and (owner == 'emission_factor' or changed(change, 'kgco2e')):

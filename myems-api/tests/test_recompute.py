@@ -98,6 +98,17 @@ def test_a_spaces_new_cost_centre_rebills_it_and_splits_its_energy_and_carbon_da
     assert ('space_billing', space, *ever) in requests(database, 'billing', reason)
     assert ('space_energy', space, *ever) in requests(database, 'energy', reason)  # its daily band sums
     assert ('space_carbon', space, *ever) in requests(database, 'carbon', reason)
+    # a new time zone alone: its days change, so its energy is recomputed (and through it the rest)
+    count = 'SELECT COUNT(*) FROM tbl_pipeline_dirty_ranges WHERE step = %s AND object_id = %s'
+    before = database.fetch_one('energy', count, ('space_energy', space))[0]
+    other = database.fetch_one(
+        'system',
+        'SELECT MIN(id) FROM tbl_timezones WHERE id <> (SELECT timezone_id FROM tbl_spaces WHERE id = %s)',
+        (space,),
+    )[0]
+    answer = helpers.send(api, 'PUT', f'/spaces/{space}', admin_headers, {'data': {**change, 'timezone_id': other}})
+    assert answer.status_code == 200, answer.text
+    assert database.fetch_one('energy', count, ('space_energy', space))[0] == before + 1
 
 
 def test_an_emission_factor_recomputes_carbon_over_its_validity(
