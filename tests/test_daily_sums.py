@@ -22,10 +22,11 @@ from falcon import testing
 
 from myems_aggregation.__main__ import steps
 from myems_api.app import create_app
-from myems_common.daily import trusted_until
+from myems_common.daily import reaches
 from myems_common.db import Database
 from myems_common.passwords import hash_password
 from myems_common.pipeline import Runner, mark_dirty, set_progress
+from myems_common.series import SeriesKey
 
 START, END = datetime(2026, 3, 10), datetime(2026, 4, 20)
 BERLIN = ZoneInfo('Europe/Berlin')
@@ -145,7 +146,7 @@ def without_daily(db: Database, api: testing.TestClient, headers: dict[str, str]
     for step in STEPS:
         key = step.split('_')[1]
         with db.transaction(key) as cur:
-            saved[step] = trusted_until(cur, step, 100)
+            saved[step] = reaches(cur, SeriesKey(key, 'space', 'input', 'category'), [100])[100]
             cur.execute('DELETE FROM tbl_pipeline_progress WHERE step = %s AND object_id = 100', (step,))
     try:
         return reports(api, headers)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from myems_common.counterdata import SLOT_SECONDS
 from myems_common.counters import EPOCH
 from myems_common.daily import BandBook, has_daily, load_zones, refresh_daily
 from myems_common.db import Database
@@ -37,7 +38,6 @@ METER_LIKE = METER_KINDS
 KINDS = (*METER_KINDS, *ENTITY_KINDS)  # meters, virtual meters, offline meters, then the aggregates
 # The energy stage whose watermark says how far an object's energy slots are complete (None: offline
 # meters, complete up to their last slot).
-_SECONDS = f"TIMESTAMPDIFF(SECOND, '{EPOCH:%Y-%m-%d %H:%M:%S}', start_datetime_utc)"
 ENERGY_STEPS = {kind: (None if kind == 'offline_meter' else f'{kind}_energy') for kind in KINDS}
 
 # one input series of an object: (dimension id, or 0 for a meter-like's own table) -> ascending (start, energy)
@@ -165,7 +165,7 @@ class SlotStep:
             )
             narrow = f' AND {in_list(dimension, named)}' if dimension else ''
             cur.execute(
-                f'SELECT {dimension or "0"}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {key.table}'
+                f'SELECT {dimension or "0"}, {SLOT_SECONDS}, CAST(actual_value AS CHAR) FROM {key.table}'
                 f' WHERE {self.entity_column} = %s{narrow} AND start_datetime_utc >= %s AND start_datetime_utc < %s'
                 f' ORDER BY {dimension + ", " if dimension else ""}start_datetime_utc',
                 (object_id, *named, start, end),

@@ -15,6 +15,7 @@ Every route refuses anonymous callers and checks the caller may see the meter.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from myems_api.reportrequest import LANGUAGES, TRUE, object_zone, parse, period_
 from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.periods import bucket_sums, buckets
+from myems_common.slotstore import in_list
 from myems_common.tariffbook import current_book
 from myems_common.timeutil import to_local
 
@@ -40,6 +42,7 @@ READING_TABLES = {
 }
 REALTIME_WINDOW = timedelta(minutes=60)  # MyEMS's realtime report: the last hour of readings
 LOCAL = '%Y-%m-%dT%H:%M:%S'
+STALE_AFTER = timedelta(minutes=60)  # a latest value older than this is stale
 ZERO = Decimal(0)
 
 
@@ -54,6 +57,40 @@ def quick_of(req: falcon.Request) -> bool:
 
 def local_text(moment: datetime, tz: tzinfo) -> str:
     return str(to_local(moment, tz).strftime(LOCAL))
+
+
+def latest_values(history: Any, points: Sequence[Sequence[Any]], tz: tzinfo) -> list[dict[str, Any]]:
+    """The latest reading (`tbl_*_latest`, one query per table) of each (id, name, units, object_type) point,
+    with its UTC and local time; a point without one, or whose reading is older than STALE_AFTER, is marked
+    `is_stale`."""
+    found: dict[int, tuple[datetime, Any]] = {}
+    for object_type, table in READING_TABLES.items():
+        ids = sorted({int(p[0]) for p in points if p[3] == object_type})
+        if ids:
+            history.execute(
+                f'SELECT point_id, utc_date_time, actual_value FROM {table}_latest WHERE {in_list("point_id", ids)}',
+                ids,
+            )
+            for point_id, at, value in history.fetchall():
+                if int(point_id) not in found or at > found[int(point_id)][0]:
+                    found[int(point_id)] = (at, value)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    latest: list[dict[str, Any]] = []
+    for point_id, name, units, object_type in points:
+        at, value = found.get(int(point_id), (None, None))
+        latest.append(
+            {
+                'point_id': int(point_id),
+                'name': name,
+                'units': units,
+                'object_type': object_type,
+                'value': value,
+                'utc_date_time': at.strftime(LOCAL) if at else None,
+                'local_date_time': local_text(at, tz) if at else None,
+                'is_stale': at is None or now - at > STALE_AFTER,
+            }
+        )
+    return latest
 
 
 def forbid_unless_visible(scope: Any, kind: str, object_id: int) -> None:
@@ -213,28 +250,10 @@ class MeterRealtime(ObjectReport):
         end = datetime.now(UTC).replace(tzinfo=None)
         energy_value: dict[str, Any] = {'name': None, 'timestamps': [], 'values': []}
         parameters: dict[str, list[Any]] = {'names': [], 'timestamps': [], 'values': []}
-        latest: list[dict[str, Any]] = []
+        points = [p for p in points if p['object_type'] in READING_TABLES]
         with self.services.transaction('historical') as history:
+            latest = latest_values(history, [(p['id'], p['name'], p['units'], p['object_type']) for p in points], tz)
             for point in points:
-                if point['object_type'] not in READING_TABLES:
-                    continue
-                history.execute(
-                    f'SELECT utc_date_time, actual_value FROM {READING_TABLES[point["object_type"]]}_latest'
-                    ' WHERE point_id = %s',
-                    (point['id'],),
-                )
-                found = history.fetchone()
-                latest.append(
-                    {
-                        'point_id': point['id'],
-                        'name': point['name'],
-                        'units': point['units'],
-                        'object_type': point['object_type'],
-                        'utc_date_time': found[0].strftime(LOCAL) if found else None,
-                        'local_date_time': local_text(found[0], tz) if found else None,
-                        'value': found[1] if found else None,
-                    }
-                )
                 if quick_of(req):
                     continue
                 recent = readings(history, point, end - REALTIME_WINDOW, end + timedelta(seconds=1))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +36,12 @@ from myems_api.exports import requested_format, respond
 from myems_api.reportgroups import descendants, space_paths
 from myems_api.reportmeters import (
     COMMON_QUERY,
-    LOCAL,
     PERIOD_QUERY,
-    READING_TABLES,
     ObjectReport,
     Query,
     forbid_unless_visible,
     language_of,
+    latest_values,
     linked_points,
     serve,
 )
@@ -54,7 +53,6 @@ from myems_common.timeutil import to_local, to_utc, zone
 log = logging.getLogger(__name__)
 
 TRACKING_WINDOW = timedelta(minutes=15)  # MyEMS: a counter value is the latest reading in the 15 minutes up to it
-STALE_AFTER = timedelta(minutes=60)
 
 
 def offline_meter_info(cur: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -144,34 +142,6 @@ def _ids(raw: str) -> list[int]:
     if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
         raise bad_request('API.INVALID_POINT_ID', 'pointids must be positive whole numbers separated by commas')
     return sorted({int(p) for p in parts})
-
-
-def latest_values(history: Any, points: Sequence[Sequence[Any]], tz: tzinfo) -> list[dict[str, Any]]:
-    """The latest reading (`tbl_*_latest`) of each (id, name, units, object_type) point with its UTC and
-    local time; a point without one, or whose reading is older than STALE_AFTER, is marked `is_stale`."""
-    now = datetime.now(UTC).replace(tzinfo=None)
-    latest: list[dict[str, Any]] = []
-    for point_id, name, units, object_type in points:
-        found = None
-        if object_type in READING_TABLES:
-            history.execute(
-                f'SELECT utc_date_time, actual_value FROM {READING_TABLES[object_type]}_latest WHERE point_id = %s',
-                (point_id,),
-            )
-            found = history.fetchone()
-        latest.append(
-            {
-                'point_id': int(point_id),
-                'name': name,
-                'units': units,
-                'object_type': object_type,
-                'value': found[1] if found else None,
-                'utc_date_time': found[0].strftime(LOCAL) if found else None,
-                'local_date_time': to_local(found[0], tz).strftime(LOCAL) if found else None,
-                'is_stale': found is None or now - found[0] > STALE_AFTER,
-            }
-        )
-    return latest
 
 
 def value_table(latest: Sequence[dict[str, Any]], language: str) -> dict[str, Any]:

@@ -27,8 +27,17 @@ from myems_api.errors import ApiError, not_found
 from myems_api.exports import requested_format, respond
 from myems_api.inbox import WEB, BoxResource
 from myems_api.reportfiles import add_file_report_routes
-from myems_api.reportmeters import COMMON_QUERY, METER_QUERY, PERIOD_QUERY, ObjectReport, language_of, local_text, serve
-from myems_api.reportmisc import SPACE_QUERY, latest_values, value_table
+from myems_api.reportmeters import (
+    COMMON_QUERY,
+    METER_QUERY,
+    PERIOD_QUERY,
+    ObjectReport,
+    language_of,
+    latest_values,
+    local_text,
+    serve,
+)
+from myems_api.reportmisc import SPACE_QUERY, value_table
 from myems_api.reportpowerquality import PowerQuality
 from myems_api.reportrequest import object_zone, period_range
 from myems_api.svgsafe import sanitise

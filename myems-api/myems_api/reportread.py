@@ -16,24 +16,24 @@ from typing import Any
 
 from myems_api.reportkinds import BANDS, Rows
 from myems_api.reportsegments import segment_bounds, segment_sql
+from myems_common.counterdata import SLOT_SECONDS, seconds
 from myems_common.counters import EPOCH
-from myems_common.daily import daily_table, has_daily, whole_days, writer_step
+from myems_common.daily import daily_table, has_daily, reaches, whole_days
 from myems_common.db import fetch_sets
 from myems_common.series import SeriesKey
-from myems_common.slotstore import dimensions_of
+from myems_common.slotstore import dimensions_of, in_list
 from myems_common.tariffbook import Rate
 
-_SECONDS = "TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc)"
 _MOMENTS: dict[int, datetime] = {}
 
 
-def moment(seconds: int) -> datetime:
-    """The naive UTC instant `seconds` after 2000-01-01, shared between requests (slot starts repeat)."""
-    found = _MOMENTS.get(seconds)
+def moment(count: int) -> datetime:
+    """The naive UTC instant `count` seconds after 2000-01-01, shared between requests (slot starts repeat)."""
+    found = _MOMENTS.get(count)
     if found is None:
         if len(_MOMENTS) > 500_000:
             _MOMENTS.clear()
-        found = _MOMENTS[seconds] = EPOCH + timedelta(seconds=seconds)
+        found = _MOMENTS[count] = EPOCH + timedelta(seconds=count)
     return found
 
 
@@ -83,12 +83,12 @@ class SeriesReader:
             return found
         where, params = self._where(1)
         self.cur.execute(
-            f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {self.key.table}'
+            f'SELECT {self.dimension}, {SLOT_SECONDS}, CAST(actual_value AS CHAR) FROM {self.key.table}'
             f' WHERE {where} ORDER BY 1, 2',
             (*params, *span),
         )
-        for line, seconds, value in self.cur.fetchall():
-            found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
+        for line, at, value in self.cur.fetchall():
+            found.setdefault(int(line), []).append((moment(at), Decimal(value)))
         return found
 
     def segments(
@@ -132,19 +132,19 @@ class SeriesReader:
         where, params = self._where(1)
         table = daily_table(self.key)
         statements = [
-            (f'SELECT {self.dimension}, {_SECONDS}, CAST(actual_value AS CHAR) FROM {table} WHERE {where}', params)
+            (f'SELECT {self.dimension}, {SLOT_SECONDS}, CAST(actual_value AS CHAR) FROM {table} WHERE {where}', params)
         ]
         if self.banded:
             statements.append((self._band_sql(where, table), params))
         rows, *bands = fetch_sets(self.cur, [(sql, (*p, days[0], days[-1])) for sql, p in statements])
-        starts = {int((d - EPOCH).total_seconds()) for d in days}
+        starts = {seconds(d) for d in days}
         if any(row[1] not in starts for row in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
         if bands:
             self._bands[(days[0], days[-1])] = self._band_rows(bands[0])
         found: dict[int, Rows] = {}
-        for line, seconds, value in rows:
-            found.setdefault(int(line), []).append((moment(seconds), Decimal(value)))
+        for line, at, value in rows:
+            found.setdefault(int(line), []).append((moment(at), Decimal(value)))
         return found
 
     def _band_sql(self, where: str, table: str, check: str = '0') -> str:
@@ -228,18 +228,6 @@ def read_spans(
     return found
 
 
-def reaches(cur: Any, key: SeriesKey, object_ids: Sequence[int]) -> dict[int, datetime]:
-    """How far the step writing a daily family has written each object (its daily rows hold up to there)."""
-    if not has_daily(key) or not object_ids:
-        return {}
-    cur.execute(
-        'SELECT object_id, processed_until_utc FROM tbl_pipeline_progress'
-        f' WHERE step = %s AND {_in("object_id", object_ids)}',
-        (writer_step(key), *object_ids),
-    )
-    return {int(i): u for i, u in cur.fetchall()}
-
-
 def totals(
     cur: Any,
     key: SeriesKey,
@@ -277,12 +265,8 @@ def totals(
 
 def _off_days(days: Sequence[datetime]) -> str:
     """SQL counting the rows not dated at one of the day starts `days[:-1]` (rows of another zone's days)."""
-    starts = ', '.join(str((d - EPOCH) // timedelta(seconds=1)) for d in days[:-1])
-    return f'SUM({_SECONDS} NOT IN ({starts}))'
-
-
-def _in(column: str, values: Sequence[Any]) -> str:
-    return f'{column} IN ({", ".join(["%s"] * len(values))})'
+    starts = ', '.join(str(seconds(d)) for d in days[:-1])
+    return f'SUM({SLOT_SECONDS} NOT IN ({starts}))'
 
 
 def _add(sums: dict[tuple[int, int], Decimal], rows: Sequence[Any]) -> None:
@@ -305,7 +289,8 @@ def _hourly_totals(
     times = ' OR '.join(['(start_datetime_utc >= %s AND start_datetime_utc < %s)'] * len(ranges))
     cur.execute(
         f'SELECT {key.entity_column}, {dimension}, CAST(SUM(actual_value) AS CHAR) FROM {key.table}'
-        f' WHERE {_in(key.entity_column, objects)} AND {_in(dimension, dimensions)} AND ({times}) GROUP BY 1, 2',
+        f' WHERE {in_list(key.entity_column, objects)} AND {in_list(dimension, dimensions)} AND ({times})'
+        ' GROUP BY 1, 2',
         (*objects, *dimensions, *(t for r in ranges for t in r)),
     )
     _add(sums, cur.fetchall())
@@ -324,7 +309,7 @@ def _daily_totals(
     cur.execute(
         f'SELECT {key.entity_column}, {dimension}, CAST(SUM(actual_value) AS CHAR), {_off_days(days)}'
         f' FROM {daily_table(key)}'
-        f' WHERE {_in(key.entity_column, objects)} AND {_in(dimension, dimensions)}'
+        f' WHERE {in_list(key.entity_column, objects)} AND {in_list(dimension, dimensions)}'
         ' AND start_datetime_utc >= %s AND start_datetime_utc < %s GROUP BY 1, 2',
         (*objects, *dimensions, days[0], days[-1]),
     )

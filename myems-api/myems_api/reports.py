@@ -21,13 +21,13 @@ from myems_api.exports import requested_format, respond
 from myems_api.reportefficiency import efficiency_report
 from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
-from myems_api.reportread import SeriesReader, add_bands, reaches, read_spans, totals
+from myems_api.reportread import SeriesReader, add_bands, read_spans, totals
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportsegments import day_bounds, segment_bounds
 from myems_api.reportstats import load_report, reference_report, statistics_report
 from myems_api.routedocs import document
 from myems_api.translations import label
-from myems_common.daily import zone_or
+from myems_common.daily import reaches, zone_or
 from myems_common.db import fetch_sets
 from myems_common.periods import buckets
 from myems_common.series import SeriesKey

@@ -18,16 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
+from myems_common.counterdata import SLOT_SECONDS, seconds
 from myems_common.periods import Bucket
 from myems_common.timeutil import bucket_start, next_bucket_start, to_utc
-
-EPOCH = datetime(2000, 1, 1)
-SECOND = timedelta(seconds=1)
-
-
-def seconds(moment: datetime) -> int:
-    """Seconds from 2000-01-01 to the naive UTC `moment` (the SQL side: TIMESTAMPDIFF(SECOND, '2000-01-01', t))."""
-    return (moment - EPOCH) // SECOND
 
 
 def day_bounds(days: Iterable[date], zone: tzinfo, span: tuple[datetime, datetime]) -> list[datetime]:
@@ -55,4 +48,4 @@ def segment_bounds(
 
 def segment_sql(bounds: Sequence[int]) -> str:
     """The SQL expression numbering a row's segment (1 for the first) from its start_datetime_utc."""
-    return f"INTERVAL(TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc), {', '.join(map(str, bounds))})"
+    return f'INTERVAL({SLOT_SECONDS}, {", ".join(map(str, bounds))})'

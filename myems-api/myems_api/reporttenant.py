@@ -24,7 +24,7 @@ from myems_api.context import Services
 from myems_api.reportmeters import COMMON_QUERY, PERIOD_QUERY, ObjectReport, local_text, serve
 from myems_api.reportrequest import period_range
 from myems_common.tariff import Bill
-from myems_common.tariffbook import TariffBook, object_bill
+from myems_common.tariffbook import current_book, object_bill
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -61,7 +61,7 @@ class TenantBill(ObjectReport):
                 list(inputs),
             )
             categories = {int(i): (str(n), str(u)) for i, n, u in rows}
-        book = TariffBook(self.services.db, timedelta(minutes=settings.minutes_to_count))
+        book = current_book(self.services.db, timedelta(minutes=settings.minutes_to_count))
         bills: dict[int, Bill | None] = {}
         for category in inputs:
             try:

@@ -20,6 +20,7 @@ from myems_common.db import Database
 from myems_common.readings import CLEANING_STEP
 
 COLUMNS = "TIMESTAMPDIFF(SECOND, '2000-01-01', utc_date_time), CAST(actual_value AS CHAR)"
+SLOT_SECONDS = "TIMESTAMPDIFF(SECOND, '2000-01-01', start_datetime_utc)"  # a slot row's start as `seconds` counts
 GOOD = ' AND NOT is_bad <=> 1'
 SECOND = timedelta(seconds=1)
 
@@ -31,6 +32,7 @@ def cleaning_recovery() -> timedelta:
 
 
 def seconds(moment: datetime) -> int:
+    """Seconds from 2000-01-01 (EPOCH) to the naive UTC `moment`: how times are read as integers."""
     return (moment - EPOCH) // SECOND
 
 

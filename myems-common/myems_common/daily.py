@@ -24,23 +24,21 @@ from functools import lru_cache
 from typing import Any
 
 from myems_common.db import Database
+from myems_common.hierarchy import KINDS
 from myems_common.series import SeriesKey
 from myems_common.slotstore import FRESH, in_list, replace_rows
 from myems_common.tariffbook import TariffBook
 from myems_common.timeutil import bucket_start, next_bucket_start, zone
 
-EPOCH = datetime(2000, 1, 1)
-_SECOND = timedelta(seconds=1)
 BAND_COLUMNS = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')  # MyEMS's peak types, a column each
 _BAND_PLACES = {band: place for place, band in enumerate(BAND_COLUMNS, start=1)}
-ENTITY_KINDS = ('space', 'equipment', 'combined_equipment', 'tenant', 'store', 'shopfloor')
 DAILY_DATABASES = ('energy', 'billing', 'carbon')
 
 
 def has_daily(key: SeriesKey) -> bool:
     """Entity families of the energy database, and by category those of billing and carbon (what reports read:
     cost and carbon reports are by category)."""
-    if key.database not in DAILY_DATABASES or key.entity not in ENTITY_KINDS:
+    if key.database not in DAILY_DATABASES or key.entity not in KINDS:
         return False
     return key.database == 'energy' or key.dimension == 'category'
 
@@ -60,10 +58,6 @@ def _day_starts(start: datetime, end: datetime, tz: tzinfo) -> tuple[datetime, .
     while starts[-1] < end:
         starts.append(next_bucket_start(starts[-1], 'daily', tz))
     return tuple(starts)
-
-
-def _seconds(moment: datetime) -> int:
-    return (moment - EPOCH) // _SECOND
 
 
 Bands = Callable[[int, datetime], str | None]  # (dimension, slot start) -> its time-of-use band, or None
@@ -197,13 +191,16 @@ def whole_days(span: tuple[datetime, datetime], until: datetime | None, tz: tzin
     return starts
 
 
-def trusted_until(cur: Any, step: str, object_id: int) -> datetime | None:
-    """How far `step` (the writer of the hourly rows, in the cursor's database) has written an object: its
-    daily rows may be read for the days that end by then."""
-    cur.execute('SELECT processed_until_utc FROM tbl_pipeline_progress WHERE step = %s AND object_id = %s',
-                (step, object_id))  # fmt: skip
-    found = cur.fetchone()
-    return found[0] if found else None
+def reaches(cur: Any, key: SeriesKey, object_ids: Sequence[int]) -> dict[int, datetime]:
+    """How far the step writing a daily family has written each object (its daily rows hold up to there)."""
+    if not has_daily(key) or not object_ids:
+        return {}
+    cur.execute(
+        'SELECT object_id, processed_until_utc FROM tbl_pipeline_progress'
+        f' WHERE step = %s AND {in_list("object_id", object_ids)}',
+        (writer_step(key), *object_ids),
+    )
+    return {int(i): u for i, u in cur.fetchall()}
 
 
 def zone_sql(kind: str) -> str:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from myems_common.counterdata import SLOT_SECONDS
 from myems_common.counters import EPOCH
 from myems_common.db import Database
 from myems_common.hierarchy import METER_KINDS
@@ -255,7 +256,7 @@ def object_bill(
         args = () if meter_like else (energy_category_id,)
         rows = db.fetch_all(
             'energy',
-            f"SELECT TIMESTAMPDIFF(SECOND, '{EPOCH:%Y-%m-%d %H:%M:%S}', start_datetime_utc),"
+            f'SELECT {SLOT_SECONDS},'
             f' CAST(actual_value AS CHAR) FROM {key.table} WHERE {key.entity_column} = %s{where}'
             ' AND start_datetime_utc >= %s AND start_datetime_utc < %s ORDER BY start_datetime_utc',
             (object_id, *args, *period),
