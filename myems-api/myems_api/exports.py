@@ -45,6 +45,7 @@ import falcon
 from myems_api.errors import ApiError, bad_request
 from myems_api.reportrequest import TRUE
 from myems_api.translations import label
+from myems_api.xlsxfile import Chart, Sheet, workbook
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ START_TIMEOUT = 30.0  # seconds for Chromium to start
 RENDER_TIMEOUT = 30.0  # seconds for one image
 FIGURE_SIZE = (1200, 675)  # pixels of the png; the pdf page has the same proportions
 HEADER_ROW = 3  # the xlsx tables' header row (row 1 holds the title)
+SUMMARY_HEADER = ('period', 'item', 'value')
 
 Number = int | float | None
 
@@ -203,59 +205,37 @@ def file_name(title: str, fmt: str) -> str:
     return f'{stem[:120]}.{fmt}'
 
 
-def _sheet_title(text: str) -> str:
-    return re.sub(r'[\[\]:*?/\\]', '_', text)[:31]
-
-
 def to_xlsx(result: dict[str, Any], title: str, language: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Font
-
+    """A summary sheet, a sheet per period table and a native chart of the first (the reporting period)."""
     info, tables = shape(result, language)
-    book = Workbook()
-    summary = book.active
-    summary.title = _sheet_title(label('summary', language))
-    summary.append([title])
-    summary['A1'].font = Font(bold=True, size=14)
-    summary.append([])
-    summary.append([label('period', language), label('item', language), label('value', language)])
+    summary = Sheet(label('summary', language), [[title], [], [label(k, language) for k in SUMMARY_HEADER]])
     for key, value in info:
-        summary.append(['', label(key, language), cell(value) if _is_number(value) else value])
+        summary.rows.append(['', label(key, language), cell(value) if _is_number(value) else value])
     for table in tables:
-        for key, value in table.scalars:
-            summary.append([label(table.key, language), label(key, language), cell(value)])
-    summary.column_dimensions['A'].width = summary.column_dimensions['B'].width = 28
+        summary.rows.extend([label(table.key, language), label(key, language), cell(v)] for key, v in table.scalars)
+    summary.title_rows, summary.widths = {1}, {1: 28, 2: 28}
+    sheets = [summary]
     for table in tables:
-        sheet = book.create_sheet(_sheet_title(label(table.key, language)))
-        sheet.append([f'{title} - {label(table.key, language)}'])
-        sheet['A1'].font = Font(bold=True, size=14)
-        sheet.append([])
-        sheet.append([label('time', language), *table.headers])
-        for first, *values in table_rows(table, language):
-            sheet.append([first, *(cell(v) for v in values)])
-        sheet.column_dimensions['A'].width = 22
-        if table.key == tables[0].key and table.labels and table.columns:
-            chart = LineChart() if len(table.labels) >= LINE_CHART_FROM else BarChart()
-            chart.title = f'{title} - {label(table.key, language)}'
-            chart.x_axis.title = label('time', language)
-            chart.width, chart.height = 24, 12
-            last = HEADER_ROW + len(table.labels)
-            chart.add_data(
-                Reference(sheet, min_col=2, max_col=1 + len(table.columns), min_row=HEADER_ROW, max_row=last),
-                titles_from_data=True,
+        caption = f'{title} - {label(table.key, language)}'
+        sheet = Sheet(label(table.key, language), [[caption], [], [label('time', language), *table.headers]])
+        sheet.rows.extend([first, *(cell(v) for v in values)] for first, *values in table_rows(table, language))
+        sheet.title_rows, sheet.widths = {1}, {1: 22}
+        if table is tables[0] and table.labels and table.columns:
+            sheet.charts.append(
+                Chart(
+                    kind='line' if len(table.labels) >= LINE_CHART_FROM else 'bar',
+                    title=caption,
+                    x_title=label('time', language),
+                    header_row=HEADER_ROW,
+                    first_row=HEADER_ROW + 1,
+                    last_row=HEADER_ROW + len(table.labels),
+                    first_col=2,
+                    last_col=1 + len(table.columns),
+                    anchor=(len(table.columns) + 2, HEADER_ROW - 1),
+                )
             )
-            chart.set_categories(Reference(sheet, min_col=1, min_row=HEADER_ROW + 1, max_row=last))
-            sheet.add_chart(chart, f'{_column_letter(len(table.columns) + 3)}{HEADER_ROW}')
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index))
+        sheets.append(sheet)
+    return workbook(sheets)
 
 
 def to_csv(result: dict[str, Any], language: str) -> bytes:
