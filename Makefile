@@ -22,8 +22,7 @@ demo: install ## run the platform: services, schema, demo campus and $(DEMO_DAYS
 	  $(PY) -m myems_demo.load && \
 	  $(PY) -m myems_demo.history --days $(DEMO_DAYS) && \
 	  bash $(STACK) service demo api --wait-http http://127.0.0.1:$(API_PORT)/version -- \
-	    $(VENV)/bin/gunicorn --bind 127.0.0.1:$(API_PORT) --workers $(API_WORKERS) --worker-class gthread --threads 8 \
-	    'myems_api.app:application' && \
+	    env API_BIND=127.0.0.1:$(API_PORT) API_WORKERS=$(API_WORKERS) $(PY) -m myems_api && \
 	  bash $(STACK) service demo mqtt-publisher -- $(PY) -m myems_demo.mqtt_publisher && \
 	  bash $(STACK) service demo mqtt -- $(PY) -m myems_mqtt && \
 	  bash $(STACK) service demo devices -- $(PY) -m myems_demo.devices && \

@@ -3,9 +3,10 @@
     .venv/bin/python bench/api.py [--base http://127.0.0.1:8000] [--duration 15] [--connections 64]
 
 Scenarios: GET /spaces, GET /meters/{id} and PUT /users/login at --connections concurrent
-connections, then --hold connections (default 1000) kept alive on GET /spaces for --hold-duration
-seconds. Prints a table and writes bench/results/api.json. The demo's gunicorn runs
-API_WORKERS (default 2) gthread workers with 8 threads each.
+connections, then --hold clients (default 1000) on GET /spaces for --hold-duration seconds (the API
+closes each connection after its answer, so they connect again and wait in the listen queue). Prints a
+table and writes bench/results/api.json. The demo's API runs API_WORKERS (default 2) gthread workers with 4
+threads each (`python -m myems_api`).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             {'Content-Type': 'application/json'},
             login_body,
         ),
-        (f'hold {args.hold} keep-alive: GET /spaces', '/spaces', args.hold, args.hold_duration, 'GET', headers, None),
+        (f'hold {args.hold} clients: GET /spaces', '/spaces', args.hold, args.hold_duration, 'GET', headers, None),
     ]
     rows = []
     for name, path, conns, seconds, method, hdrs, body in scenarios:
