@@ -14,6 +14,7 @@ children's rows written moments before in the same pass: the whole tree in one p
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from myems_common.daily import BandBook, load_zones, refresh_daily
-from myems_common.db import Database
-from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step
+from myems_common.db import Database, fetch_sets
+from myems_common.hierarchy import KINDS, METER_KINDS, EntityKind, consumers, energy_step, every_consumers
 from myems_common.pipeline import mark_dirty, watermarks
 from myems_common.series import SeriesKey
-from myems_common.slotstore import dimensions_of, in_list, replace_rows
+from myems_common.slotstore import dimensions_of_each, in_list, replace_rows
 from myems_common.timeutil import zone
 
 log = logging.getLogger(__name__)
@@ -51,28 +52,40 @@ class Result:
     incomplete: list[tuple[datetime, int, int]] = field(default_factory=list)  # (slot, present, expected)
 
 
-def sources_sql(spec: EntityKind) -> str:
-    """One query (each %s is the entity's id) for its sources: (role, kind, id, category, item)."""
+def sources_sql(spec: EntityKind, every: bool = False) -> str:
+    """One query (each %s is the entity's id) for its sources: (role, kind, id, category, item). `every`: the
+    sources of every entity of the kind, each row led by its entity's id (no parameters)."""
     parts = []
+
+    def part(select: str, body: str, entity: str, condition: str) -> str:
+        if every:
+            return f'SELECT {entity}, {select} {body} WHERE {entity} IS NOT NULL AND {condition}'
+        return f'SELECT {select} {body} WHERE {entity} = %s AND {condition}'
+
     for meter_kind in METER_KINDS:
         role = "IF(l.is_output, 'out', 'in')" if spec.directed else "'in'"
         parts.append(
-            f"SELECT {role}, '{meter_kind}', m.id, m.energy_category_id, m.energy_item_id"
-            f' FROM {spec.link_table(meter_kind)} l JOIN tbl_{meter_kind}s m ON m.id = l.{meter_kind}_id'
-            f' WHERE l.{spec.kind}_id = %s AND m.is_counted = 1'
+            part(
+                f"{role}, '{meter_kind}', m.id, m.energy_category_id, m.energy_item_id",
+                f'FROM {spec.link_table(meter_kind)} l JOIN tbl_{meter_kind}s m ON m.id = l.{meter_kind}_id',
+                f'l.{spec.kind}_id',
+                'm.is_counted = 1',
+            )
         )
     for role, members, flag in (('in', spec.inputs, 'is_input_counted'), ('out', spec.outputs, 'is_output_counted')):
         for member in members:
             if member.table is None:  # child spaces
                 parts.append(
-                    f"SELECT '{role}', 'space', id, NULL, NULL FROM tbl_spaces"
-                    f' WHERE parent_space_id = %s AND {flag} = 1'
+                    part(f"'{role}', 'space', id, NULL, NULL", 'FROM tbl_spaces', 'parent_space_id', f'{flag} = 1')
                 )
             else:
                 parts.append(
-                    f"SELECT '{role}', '{member.kind}', c.id, NULL, NULL FROM {member.table} l"
-                    f' JOIN {KINDS[member.kind].table} c ON c.id = l.{member.kind}_id'
-                    f' WHERE l.{spec.kind}_id = %s AND c.{flag} = 1'
+                    part(
+                        f"'{role}', '{member.kind}', c.id, NULL, NULL",
+                        f'FROM {member.table} l JOIN {KINDS[member.kind].table} c ON c.id = l.{member.kind}_id',
+                        f'l.{spec.kind}_id',
+                        f'c.{flag} = 1',
+                    )
                 )
     return ' UNION ALL '.join(parts)
 
@@ -126,6 +139,7 @@ class EnergyRollup:
         # read once a pass (objects() starts a pass): what bounds() learnt, compute() reuses
         self._sources: dict[int, list[Source]] = {}
         self._reached: dict[int, dict[tuple[str, int], datetime]] = {}
+        self._consumers: dict[int, list[tuple[str, int, str]]] = {}
         self.groups: list[list[int]] = []  # spaces by height in the tree, done level after level
         self._incomplete: set[int] = set()  # entities with incomplete slots (see heal)
         self.zones: dict[int, tzinfo] = {}
@@ -134,16 +148,24 @@ class EnergyRollup:
 
     # ------------------------------------------------------------------ what to do
     def objects(self, db: Database) -> Sequence[int]:
-        self._sources, self._reached = {}, {}
+        self._sources, self._reached, self._consumers = {}, {}, {}
         self.zones, self.default_zone = load_zones(db, self.kind), zone(db.settings.default_timezone)
         self.bands = BandBook(db, self.kind, self.slot)
         rows = db.fetch_all('energy', f'SELECT DISTINCT object_id FROM {INCOMPLETE} WHERE step = %s', (self.name,))
         self._incomplete = {int(r[0]) for r in rows}
+        found = defaultdict(list)  # every entity's sources in one query (an entity with none: no sources)
+        for entity, *row in db.fetch_all('system', sources_sql(self.spec, every=True)):
+            found[int(entity)].append(_source(row))
         if self.ordered:
             rows = db.fetch_all('system', 'SELECT id, parent_space_id FROM tbl_spaces')
             self.groups = levels([(int(a), None if b is None else int(b)) for a, b in rows])
-            return [space for group in self.groups for space in group]
-        return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
+            ids = [space for group in self.groups for space in group]
+        else:
+            ids = [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
+        self._sources = {entity: found[entity] for entity in ids}
+        with db.read('system') as cur:
+            self._consumers = every_consumers(cur, self.kind, ids)
+        return ids
 
     def zone(self, object_id: int) -> tzinfo:
         """The zone of an entity's days (its daily sums)."""
@@ -152,10 +174,7 @@ class EnergyRollup:
     def sources(self, db: Database, entity: int) -> list[Source]:
         if entity not in self._sources:
             rows = db.fetch_all('system', self.sql, (entity,) * self.sql.count('%s'))
-            self._sources[entity] = [
-                Source(str(role), str(kind), int(i), None if c is None else int(c), None if t is None else int(t))
-                for role, kind, i, c, t in rows
-            ]
+            self._sources[entity] = [_source(row) for row in rows]
         return self._sources[entity]
 
     def reached(self, db: Database, sources: Sequence[Source]) -> dict[tuple[str, int], datetime]:
@@ -164,7 +183,7 @@ class EnergyRollup:
         energy = db.settings.db('energy').database
         targets = [(step, s.id, energy) for s in sources if (step := energy_step(s.kind))]
         if targets:
-            with db.transaction('energy') as cur:
+            with db.read('energy') as cur:
                 marks = watermarks(cur, targets)
             by_step = {step: kind for kind in (*METER_KINDS, *KINDS) if (step := energy_step(kind))}
             found.update({(by_step[step], i): until for (step, i, _), until in marks.items()})
@@ -180,17 +199,16 @@ class EnergyRollup:
         return found
 
     def first_slot(self, db: Database, sources: Sequence[Source]) -> datetime | None:
-        firsts = []
+        """The first slot of any source (one query over their tables)."""
+        parts, params = [], []
         for kind, table, column in self._tables(sources):
             ids = sorted({s.id for s in sources if s.kind == kind})
-            row = db.fetch_one(
-                'energy',
-                f'SELECT MIN(start_datetime_utc) FROM {table} WHERE {column} IN ({", ".join(["%s"] * len(ids))})',
-                ids,
-            )
-            if row and row[0] is not None:
-                firsts.append(row[0])
-        return min(firsts, default=None)
+            parts.append(f'SELECT MIN(start_datetime_utc) FROM {table} WHERE {in_list(column, ids)}')
+            params += ids
+        if not parts:
+            return None
+        rows = db.fetch_all('energy', ' UNION ALL '.join(parts), params)
+        return min((row[0] for row in rows if row[0] is not None), default=None)
 
     def _tables(self, sources: Sequence[Source]) -> list[tuple[str, str, str]]:
         """(kind, energy table, id column) of every table the sources' slots are in."""
@@ -253,15 +271,22 @@ class EnergyRollup:
                 mark_dirty(cur, self.name, entity, min(better), max(better) + self.slot, 'sources caught up')
 
     def dependents(self, db: Database, object_id: int) -> list[tuple[str, int, str]]:
-        with db.transaction('system') as cur:
-            return consumers(cur, self.kind, object_id)
+        """What reads an entity's slots (read once a pass, like its sources)."""
+        found = self._consumers.get(object_id)
+        if found is None:
+            with db.read('system') as cur:
+                found = self._consumers[object_id] = consumers(cur, self.kind, object_id)
+        return found
 
     # ------------------------------------------------------------------ the work
     def compute(self, db: Database, object_id: int, start: datetime, end: datetime) -> Result:
+        """The sums of the sources' slots in [start, end): the members' dimensions found together, then every
+        source table and the members' incomplete slots read in one round trip."""
         sources = self.sources(db, object_id)
         result = Result()
-        for kind in METER_KINDS:
-            self._add_meters(db, [s for s in sources if s.kind == kind], kind, start, end, result)
+        meters = [(kind, [s for s in sources if s.kind == kind]) for kind in METER_KINDS]
+        meters = [(kind, found) for kind, found in meters if found]
+        members = []  # (table, id column, member ids, dimension column, into)
         for role in ('in', 'out'):
             for kind in dict.fromkeys(s.kind for s in sources if s.role == role and s.kind not in METER_KINDS):
                 ids = [s.id for s in sources if s.kind == kind and s.role == role]
@@ -271,90 +296,103 @@ class EnergyRollup:
                     else (('output', 'category', result.output_category),)
                 )
                 for direction, dimension, into in families:
-                    self._add_rows(
-                        db, f'tbl_{kind}_{direction}_{dimension}_hourly', f'{kind}_id', ids, start, end, into
-                    )
-        reached = self._reached.get(object_id) or self.reached(db, sources)
+                    table = f'tbl_{kind}_{direction}_{dimension}_hourly'
+                    members.append((table, f'{kind}_id', ids, f'energy_{dimension}_id', into))
         distinct = {(s.kind, s.id) for s in sources}  # an equipment may count for input and output
-        partial = self.incomplete_members(db, distinct, start, end)
+        statements = [self._meters_sql(kind, found, start, end) for kind, found in meters]
+        with db.read('energy') as cur:
+            lookups = [
+                (table, f'{column} = %s', [i], dimension) for table, column, ids, dimension, _ in members for i in ids
+            ]
+            found = iter(dimensions_of_each(cur, lookups))
+            summed = []
+            for table, column, ids, dimension, into in members:
+                named = sorted({d for _ in ids for d in next(found)})
+                if named:
+                    statements.append(
+                        (
+                            f'SELECT {dimension}, start_datetime_utc, SUM(actual_value) FROM {table}'
+                            f' WHERE {in_list(column, ids)} AND {in_list(dimension, named)}'
+                            ' AND start_datetime_utc >= %s AND start_datetime_utc < %s GROUP BY 1, 2',
+                            (*ids, *named, start, end),
+                        )
+                    )
+                    summed.append(into)
+            partly = self.incomplete_sql(distinct, start, end)
+            sets = fetch_sets(cur, statements + ([partly] if partly else []))
+        for (_, found_sources), rows in zip(meters, sets, strict=False):
+            self._add_meters(found_sources, rows, result)
+        for into, rows in zip(summed, sets[len(meters) :], strict=False):
+            for key, moment, value in rows:
+                _add(into, (int(key), moment), value)
+        kind_of = {KINDS[kind].step: kind for kind in KINDS}
+        partial = {((kind_of[step], int(i)), moment) for step, i, moment in sets[-1]} if partly else set()
+        reached = self._reached.get(object_id) or self.reached(db, sources)
+        reaches = sorted(reached[s] for s in distinct if s in reached)
+        lacking: dict[datetime, int] = {}  # per slot: the sources that reached it but have it only in part
+        for source, moment in partial:
+            if reached.get(source, moment) > moment:
+                lacking[moment] = lacking.get(moment, 0) + 1
         moment = start
         while moment < end:
-            present = sum(
-                1 for source in distinct if reached.get(source, moment) > moment and (source, moment) not in partial
-            )
+            present = len(reaches) - bisect_right(reaches, moment) - lacking.get(moment, 0)
             if present < len(distinct):
                 result.incomplete.append((moment, present, len(distinct)))
             moment += self.slot
         return result
 
     @staticmethod
-    def incomplete_members(
-        db: Database, sources: set[tuple[str, int]], start: datetime, end: datetime
-    ) -> set[tuple[tuple[str, int], datetime]]:
-        """The slots in [start, end) that member entities have only in part: incomplete for their parent too."""
+    def incomplete_sql(
+        sources: set[tuple[str, int]], start: datetime, end: datetime
+    ) -> tuple[str, tuple[Any, ...]] | None:
+        """The query for the slots in [start, end) that member entities have only in part (incomplete for
+        their parent too): (step, object id, slot) rows; None without member entities."""
         members = sorted((KINDS[kind].step, i) for kind, i in sources if kind in KINDS)
         if not members:
-            return set()
-        rows = db.fetch_all(
-            'energy',
+            return None
+        return (
             f'SELECT step, object_id, start_datetime_utc FROM {INCOMPLETE} WHERE start_datetime_utc >= %s'
             ' AND start_datetime_utc < %s AND (' + ' OR '.join(['(step = %s AND object_id = %s)'] * len(members)) + ')',
             (start, end, *(v for member in members for v in member)),
         )
-        kind_of = {KINDS[kind].step: kind for kind in KINDS}
-        return {((kind_of[step], int(i)), moment) for step, i, moment in rows}
 
     @staticmethod
-    def _add_meters(
-        db: Database, sources: Sequence[Source], kind: str, start: datetime, end: datetime, result: Result
-    ) -> None:
-        if not sources:
-            return
+    def incomplete_members(
+        db: Database, sources: set[tuple[str, int]], start: datetime, end: datetime
+    ) -> set[tuple[tuple[str, int], datetime]]:
+        """The slots in [start, end) that member entities have only in part: incomplete for their parent too."""
+        query = EnergyRollup.incomplete_sql(sources, start, end)
+        if query is None:
+            return set()
+        kind_of = {KINDS[kind].step: kind for kind in KINDS}
+        return {((kind_of[step], int(i)), moment) for step, i, moment in db.fetch_all('energy', *query)}
+
+    @staticmethod
+    def _meters_sql(
+        kind: str, sources: Sequence[Source], start: datetime, end: datetime
+    ) -> tuple[str, tuple[Any, ...]]:
         ids = sorted({s.id for s in sources})
-        rows = db.fetch_all(
-            'energy',
+        return (
             f'SELECT {kind}_id, start_datetime_utc, actual_value FROM tbl_{kind}_hourly'
-            f' WHERE {kind}_id IN ({", ".join(["%s"] * len(ids))}) AND start_datetime_utc >= %s'
-            ' AND start_datetime_utc < %s',
+            f' WHERE {in_list(f"{kind}_id", ids)} AND start_datetime_utc >= %s AND start_datetime_utc < %s',
             (*ids, start, end),
         )
-        by_id: dict[int, list[Source]] = defaultdict(list)
-        for s in sources:
-            by_id[s.id].append(s)
-        for meter, moment, value in rows:
-            for s in by_id[int(meter)]:
-                if s.category is None:
-                    continue
-                if s.role == 'out':
-                    _add(result.output_category, (s.category, moment), value)
-                    continue
-                _add(result.input_category, (s.category, moment), value)
-                if s.item is not None:
-                    _add(result.input_item, (s.item, moment), value)
 
     @staticmethod
-    def _add_rows(
-        db: Database,
-        table: str,
-        column: str,
-        ids: Sequence[int],
-        start: datetime,
-        end: datetime,
-        into: dict[Key, Decimal],
-    ) -> None:
-        dimension = 'energy_item_id' if table.endswith('_item_hourly') else 'energy_category_id'
-        members = in_list(column, ids)
-        with db.transaction('energy') as cur:
-            named = sorted({d for i in ids for d in dimensions_of(cur, table, f'{column} = %s', [i], dimension)})
-            cur.execute(
-                f'SELECT {dimension}, start_datetime_utc, SUM(actual_value) FROM {table}'
-                f' WHERE {members} AND {in_list(dimension, named)} AND start_datetime_utc >= %s'
-                ' AND start_datetime_utc < %s GROUP BY 1, 2',
-                (*ids, *named, start, end),
-            )
-            rows = cur.fetchall()
-        for key, moment, value in rows:
-            _add(into, (int(key), moment), value)
+    def _add_meters(sources: Sequence[Source], rows: Sequence[tuple[Any, ...]], result: Result) -> None:
+        """Add meter-likes' slot rows (meter id, start, value) to the families their sources count in."""
+        by_id: dict[int, list[tuple[str, int, int | None]]] = defaultdict(list)
+        for s in sources:
+            if s.category is not None:
+                by_id[s.id].append((s.role, s.category, s.item))
+        for meter, moment, value in rows:
+            for role, category, item in by_id[int(meter)]:
+                if role == 'out':
+                    _add(result.output_category, (category, moment), value)
+                    continue
+                _add(result.input_category, (category, moment), value)
+                if item is not None:
+                    _add(result.input_item, (item, moment), value)
 
     def write(self, cur: Any, object_id: int, start: datetime, end: datetime, result: Result) -> datetime | None:
         fixed = ((self.column, object_id),)
@@ -382,6 +420,13 @@ class EnergyRollup:
             result.incomplete,
         )
         return None
+
+
+def _source(row: Sequence[Any]) -> Source:
+    role, kind, i, category, item = row
+    return Source(
+        str(role), str(kind), int(i), None if category is None else int(category), None if item is None else int(item)
+    )
 
 
 def _add(into: dict[Key, Decimal], key: Key, value: Decimal) -> None:

@@ -16,18 +16,19 @@ from the hourly table, and they would from rows in another zone's days too, afte
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from myems_common.db import Database
 from myems_common.hierarchy import KINDS
 from myems_common.series import SeriesKey
 from myems_common.slotstore import FRESH, in_list, replace_rows
-from myems_common.tariffbook import TariffBook
+from myems_common.tariffbook import Rate, TariffBook
 from myems_common.timeutil import bucket_start, next_bucket_start, zone
 
 BAND_COLUMNS = ('toppeak', 'onpeak', 'midpeak', 'offpeak', 'deep')  # MyEMS's peak types, a column each
@@ -60,7 +61,8 @@ def _day_starts(start: datetime, end: datetime, tz: tzinfo) -> tuple[datetime, .
     return tuple(starts)
 
 
-Bands = Callable[[int, datetime], str | None]  # (dimension, slot start) -> its time-of-use band, or None
+# dimension -> {slot start: its time-of-use band, or None}, a mapping that classifies a slot when first asked
+Bands = Callable[[int], Mapping[datetime, str | None]]
 
 
 def refresh_daily(
@@ -88,32 +90,23 @@ def refresh_daily(
     named = sorted(dimensions) if dimension else []
     within = f' AND {in_list(dimension, named)}' if dimension else ''
     ranges = [(days[0], days[-1])]
-    found: list[tuple[int, datetime, Decimal]] = []
+    sums: dict[tuple[int, datetime], list[Any]] = {}  # the day's sum, then its bands' (None: not split)
     if written is not None:
         ranges = [r for r in ((days[0], start), (end, days[-1])) if r[0] < r[1]]
         if FRESH.get():  # nothing is written past the watermark yet
             ranges = [r for r in ranges if r[0] < start]
         wanted = set(named)
-        found = [(int(line), at, _stored(value)) for line, at, value in written if not dimension or line in wanted]
+        for line, group in groupby(written, itemgetter(0)):
+            if not dimension or line in wanted:
+                _add_days(sums, int(line), group, tz, bands, stored=False)
     for first, last in ranges:
         cur.execute(
             f'SELECT {dimension or 0}, start_datetime_utc, CAST(actual_value AS CHAR) FROM `{key.table}`'
             f' WHERE {key.entity_column} = %s{within} AND start_datetime_utc >= %s AND start_datetime_utc < %s',
             (object_id, *named, first, last),
         )
-        found += [(int(line), at, Decimal(text)) for line, at, text in cur.fetchall()]
-    sums: dict[tuple[int, datetime], list[Any]] = {}  # the day's sum, then its bands' (None: not split)
-    empty = [None] * len(BAND_COLUMNS) if bands is None else [_ZERO] * len(BAND_COLUMNS)
-    for line, at, value in found:
-        day = days[bisect_right(days, at) - 1]
-        row = sums.get((line, day))
-        if row is None:
-            row = sums[(line, day)] = [_ZERO, *empty]
-        row[0] += value
-        if bands is not None:
-            place = _BAND_PLACES.get(bands(line, at) or '')
-            if place is not None:
-                row[place] += value
+        for line, found in groupby(cur.fetchall(), itemgetter(0)):
+            _add_days(sums, int(line), ((line, at, Decimal(text)) for line, at, text in found), tz, bands, stored=True)
     rows = sorted((line, day, *values) for (line, day), values in sums.items())
     columns = (dimension, 'start_datetime_utc') if dimension else ('start_datetime_utc',)
     shaped = rows if dimension else [row[1:] for row in rows]
@@ -122,13 +115,83 @@ def refresh_daily(
     replace_rows(cur, daily_table(key), fixed, columns, values, days[0], days[-1], shaped, named if dimension else None)
 
 
+def _add_days(
+    sums: dict[tuple[int, datetime], list[Any]],
+    line: int,
+    rows: Iterable[tuple[Any, datetime, Decimal]],
+    tz: tzinfo,
+    bands: Bands | None,
+    stored: bool,
+) -> None:
+    """Add one dimension's hourly rows to the sums of their days (and bands). `stored`: the values are read
+    from the table; else as written, rounded as the column keeps them."""
+    days = local_days(tz)
+    totals: dict[Any, Decimal] = {}  # (day, band name) or, without bands, day -> sum of its rows
+    if bands is None:
+        for _, at, value in rows:
+            day = days[at]
+            if not stored:
+                value = value.quantize(_MICRO, ROUND_HALF_UP)
+            total = totals.get(day)
+            totals[day] = value if total is None else total + value
+    else:
+        names = bands(line)
+        for _, at, value in rows:
+            part = (days[at], names[at])
+            if not stored:
+                value = value.quantize(_MICRO, ROUND_HALF_UP)
+            total = totals.get(part)
+            totals[part] = value if total is None else total + value
+    empty = [None] * len(BAND_COLUMNS) if bands is None else [_ZERO] * len(BAND_COLUMNS)
+    for part, total in totals.items():
+        day, name = part if bands is not None else (part, None)
+        row = sums.get((line, day))
+        if row is None:
+            row = sums[(line, day)] = [_ZERO, *empty]
+        row[0] += total
+        place = _BAND_PLACES.get(name or '')
+        if place is not None:
+            row[place] += total
+
+
+class _LocalDays(dict[datetime, datetime]):
+    """Slot start -> the UTC start of its local day in one zone, computed when first asked for."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, at: datetime) -> datetime:
+        day = self[at] = bucket_start(at, 'daily', self.tz)
+        return day
+
+
+_LOCAL_DAYS: dict[tzinfo, _LocalDays] = {}
+
+
+def local_days(tz: tzinfo) -> Mapping[datetime, datetime]:
+    """The local day of each slot start in `tz` (kept across calls: every object shares the slots of a pass)."""
+    days = _LOCAL_DAYS.get(tz)
+    if days is None or len(days) > 100_000:
+        days = _LOCAL_DAYS[tz] = _LocalDays(tz)
+    return days
+
+
 _MICRO = Decimal('0.000001')
 _ZERO = Decimal(0)
 
 
-def _stored(value: Decimal) -> Decimal:
-    """A value as a DECIMAL(21, 6) column keeps it (MariaDB rounds half away from zero)."""
-    return value.quantize(_MICRO, ROUND_HALF_UP)
+class _BandNames(dict[datetime, str | None]):
+    """Slot start -> the band of one rate (None: no rate, or no band), classified when first asked for."""
+
+    def __init__(self, rate: Rate | None) -> None:
+        super().__init__()
+        self.rate = rate
+
+    def __missing__(self, moment: datetime) -> str | None:
+        period = self.rate.classify(moment)[1] if self.rate is not None else None
+        name = self[moment] = period.name if period else None
+        return name
 
 
 class BandBook:
@@ -138,7 +201,7 @@ class BandBook:
         self.book = TariffBook(db, slot)
         rows = db.fetch_all('system', f'SELECT id, cost_center_id FROM tbl_{kind}s')
         self.centers = {int(i): int(c) for i, c in rows if c is not None}
-        self.names: dict[tuple[int, int], dict[datetime, str | None]] = {}  # per rate: slot start -> band name
+        self.names: dict[tuple[int | None, int], _BandNames] = {}  # per rate: slot start -> band name
 
     def bands(self, key: SeriesKey, object_id: int) -> Bands | None:
         """How the slots of an object's category family fall into bands (None: not a category family)."""
@@ -146,19 +209,14 @@ class BandBook:
         if key.dimension != 'category':
             return None
 
-        def band(category: int, moment: datetime) -> str | None:
-            if center is None:
-                return None
-            names = self.names.get((center, category))
-            if names is None:
-                names = self.names[(center, category)] = {}
-            if moment not in names:
-                rate = self.book.rate(center, category)
-                period = rate.classify(moment)[1] if rate is not None else None
-                names[moment] = period.name if period else None
-            return names[moment]
+        def names(category: int) -> Mapping[datetime, str | None]:
+            found = self.names.get((center, category))
+            if found is None:
+                rate = self.book.rate(center, category) if center is not None else None
+                found = self.names[(center, category)] = _BandNames(rate)
+            return found
 
-        return band
+        return names
 
 
 def load_zones(db: Database, kind: str) -> dict[int, tzinfo]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import mysql.connector
 from mysql.connector import errorcode
+from mysql.connector.errors import get_mysql_exception
 
 from myems_common.config import DatabaseConfig, Settings
 
@@ -205,6 +206,53 @@ def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> lis
     while cur.nextset():
         found.append(list(cur.fetchall()))
     return found
+
+
+_WRITES = ('INSERT', 'UPDATE', 'DELETE', 'REPLACE')
+
+
+class BatchedCursor:
+    """A cursor whose writes wait and go to the server with the next statement that returns rows, or with
+    `flush`, all in one round trip (a multi-statement). A pipeline chunk's hourly rows, daily rows, watermark
+    and its consumers' watermarks then cost one round trip instead of one each. Errors are raised by the
+    statement that sends them (or `flush`), inside the same transaction. Anything else asked of the cursor
+    (rowcount, fetchone, executemany, ...) sends what waits first, so it sees every statement before it."""
+
+    MAX_WAITING = 1 << 20  # characters of SQL kept waiting at most
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+        self.waiting: list[tuple[str, Sequence[Any]]] = []
+        self.size = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if not isinstance(params, list | tuple) or (not params and '%' in sql):
+            self.flush()  # named parameters, or a literal % the joined statements' substitution would misread
+            self.cur.execute(sql, params)
+            return
+        self.waiting.append((sql, params))
+        self.size += len(sql)
+        if not sql.lstrip()[:7].upper().startswith(_WRITES) or self.size > self.MAX_WAITING:
+            self.flush()  # rows are wanted (or enough waits): the last statement's result is the cursor's
+
+    def flush(self) -> None:
+        """Send every waiting statement; the cursor then holds the last one's result."""
+        if not self.waiting:
+            return
+        statements, self.waiting, self.size = self.waiting, [], 0
+        self.cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        try:
+            for _ in statements[1:]:
+                self.cur.nextset()
+        except Exception as error:  # the C extension's own error type: raise the connector's (deadlock, ...)
+            if isinstance(error, mysql.connector.Error) or not hasattr(error, 'errno'):
+                raise
+            errno, msg, state = error.errno, getattr(error, 'msg', None), getattr(error, 'sqlstate', None)
+            raise get_mysql_exception(errno, msg=msg, sqlstate=state) from error
+
+    def __getattr__(self, name: str) -> Any:
+        self.flush()
+        return getattr(self.cur, name)
 
 
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:

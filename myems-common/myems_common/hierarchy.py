@@ -18,6 +18,7 @@ dirty ranges, and the API's retroactive recomputation all read it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,26 +106,31 @@ def energy_step(kind: str) -> str | None:
     return METER_STEPS[kind] if kind in METER_STEPS else KINDS[kind].step
 
 
-def _member_sql(parent: EntityKind, member: Member) -> str:
+def _member_sql(parent: EntityKind, member: Member, every: bool) -> str:
     if member.table is None:
+        if every:
+            return f"SELECT id, '{parent.step}', parent_space_id FROM tbl_spaces WHERE parent_space_id IS NOT NULL"
         return f"SELECT '{parent.step}', parent_space_id FROM tbl_spaces WHERE id = %s AND parent_space_id IS NOT NULL"
+    if every:
+        return f"SELECT {member.kind}_id, '{parent.step}', {parent.kind}_id FROM {member.table}"
     return f"SELECT '{parent.step}', {parent.kind}_id FROM {member.table} WHERE {member.kind}_id = %s"
 
 
-def consumers_sql(kind: str) -> str:
-    """One query (each %s is the source's id) for the energy steps that read `kind`'s slots."""
+def consumers_sql(kind: str, every: bool = False) -> str:
+    """One query (each %s is the source's id) for the energy steps that read `kind`'s slots. `every`: those of
+    every object of the kind, each row led by the source's id (no parameters)."""
     parts = []
     if kind in METER_KINDS:
-        parts += [
-            f"SELECT '{e.step}', {e.kind}_id FROM {e.link_table(kind)} WHERE {kind}_id = %s" for e in KINDS.values()
-        ]
+        source = f'{kind}_id, ' if every else ''
+        where = '' if every else f' WHERE {kind}_id = %s'
+        parts += [f"SELECT {source}'{e.step}', {e.kind}_id FROM {e.link_table(kind)}{where}" for e in KINDS.values()]
         parts.append(
-            f"SELECT 'virtual_meter_energy', virtual_meter_id FROM tbl_variables WHERE meter_type = '{kind}'"
-            ' AND meter_id = %s'
+            f"SELECT {'meter_id, ' if every else ''}'virtual_meter_energy', virtual_meter_id FROM tbl_variables"
+            f" WHERE meter_type = '{kind}'{'' if every else ' AND meter_id = %s'}"
         )
     else:
         parts += [
-            _member_sql(parent, member)
+            _member_sql(parent, member, every)
             for parent in KINDS.values()
             for member in dict.fromkeys((*parent.inputs, *parent.outputs))
             if member.kind == kind
@@ -151,3 +157,15 @@ def consumers(cur: Any, kind: str, object_id: int) -> list[tuple[str, int, str]]
         cur.execute(sql, (object_id,) * sql.count('%s'))
         found = sorted({(str(step), int(target), 'energy') for step, target in cur.fetchall()})
     return found + [(step, object_id, key) for step, key in own_steps(kind)]
+
+
+def every_consumers(cur: Any, kind: str, object_ids: Sequence[int]) -> dict[int, list[tuple[str, int, str]]]:
+    """`consumers` of each of `object_ids`, in one query."""
+    found: dict[int, set[tuple[str, int, str]]] = {int(i): set() for i in object_ids}
+    sql = consumers_sql(kind, every=True)
+    if sql:
+        cur.execute(sql)
+        for source, step, target in cur.fetchall():
+            if int(source) in found:
+                found[int(source)].add((str(step), int(target), 'energy'))
+    return {i: sorted(steps) + [(step, i, key) for step, key in own_steps(kind)] for i, steps in found.items()}

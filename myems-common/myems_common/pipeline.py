@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from myems_common.db import Database, is_transient
+from myems_common.db import BatchedCursor, Database, is_transient
 from myems_common.slotstore import FRESH
 from myems_common.timeutil import utc_now
 
@@ -121,18 +121,21 @@ def set_progress(cur: Any, step: str, object_id: int, until: datetime) -> None:
 
 
 def watermarks(cur: Any, targets: Sequence[tuple[str, int, str]]) -> dict[tuple[str, int, str], datetime]:
-    """The watermarks of (step, object id, database name) targets that have one."""
+    """The watermarks of (step, object id, database name) targets that have one (one statement, however many
+    databases they are in)."""
     found: dict[tuple[str, int, str], datetime] = {}
-    for database in sorted({t[2] for t in targets}):
-        pairs = [(name, object_id) for name, object_id, db in targets if db == database]
-        for first in range(0, len(pairs), 500):
-            part = pairs[first : first + 500]
-            cur.execute(
-                f'SELECT step, object_id, processed_until_utc FROM {_table(PROGRESS, database)} WHERE '
-                + ' OR '.join(['(step = %s AND object_id = %s)'] * len(part)),
-                [v for pair in part for v in pair],
+    for first in range(0, len(targets), 500):
+        part = targets[first : first + 500]
+        selects, params = [], []
+        for database in sorted({t[2] for t in part}):
+            pairs = [(name, object_id) for name, object_id, db in part if db == database]
+            selects.append(
+                f'SELECT %s, step, object_id, processed_until_utc FROM {_table(PROGRESS, database)} WHERE '
+                + ' OR '.join(['(step = %s AND object_id = %s)'] * len(pairs))
             )
-            found.update({(str(n), int(o), database): until for n, o, until in cur.fetchall()})
+            params += [database, *(v for pair in pairs for v in pair)]
+        cur.execute(' UNION ALL '.join(selects), params)
+        found.update({(str(n), int(o), str(d)): until for d, n, o, until in cur.fetchall()})
     return found
 
 
@@ -147,11 +150,14 @@ def merge(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, d
     return merged
 
 
-def read_dirty(cur: Any, step: str, object_id: int | None = None) -> dict[int, Dirty]:
-    one = '' if object_id is None else ' AND object_id = %s'
+def read_dirty(cur: Any, step: str, object_ids: Sequence[int] | None = None) -> dict[int, Dirty]:
+    """The dirty ranges of a step's objects (of `object_ids` only, if given)."""
+    if object_ids is not None and not object_ids:
+        return {}
+    some = '' if object_ids is None else f' AND object_id IN ({", ".join(["%s"] * len(object_ids))})'
     cur.execute(
-        f'SELECT id, object_id, start_datetime_utc, end_datetime_utc FROM `{DIRTY}` WHERE step = %s{one} ORDER BY id',
-        (step,) if object_id is None else (step, object_id),
+        f'SELECT id, object_id, start_datetime_utc, end_datetime_utc FROM `{DIRTY}` WHERE step = %s{some} ORDER BY id',
+        (step, *(object_ids or ())),
     )
     rows: dict[int, list[tuple[int, datetime, datetime]]] = {}
     for id_, object_id, start, end in cur.fetchall():
@@ -257,9 +263,10 @@ class Runner:
         with self.db.transaction(step.database) as cur:
             progress = read_progress(cur, step.name)
             dirty = read_dirty(cur, step.name)
-        # An ordered step's objects read each other (a parent space its children): each one's bounds and
-        # dirty ranges are read just before it is done, so what the objects before it wrote in this pass
-        # reaches it in this pass (the whole tree in one pass).
+        # An ordered step's objects read each other (a parent space its children): each one's bounds are read
+        # just before it is done, and the dirty ranges of a group (which the objects of the group do not ask
+        # of each other) just before the group, so what the objects before it wrote in this pass reaches it
+        # in this pass (the whole tree in one pass).
         bounds = step.bounds(self.db, ids, progress) if ids and not ordered else {}
 
         def one(object_id: int) -> int | None:
@@ -269,8 +276,6 @@ class Runner:
             try:
                 if ordered:
                     bounds.update(step.bounds(self.db, [object_id], progress))
-                    with self.db.transaction(step.database) as cur:
-                        dirty.update(read_dirty(cur, step.name, object_id))
                 start, horizon = bounds.get(object_id, (None, None))
                 if horizon is not None:  # watermarks are stored in whole seconds (DATETIME)
                     horizon = horizon.replace(microsecond=0)
@@ -287,6 +292,9 @@ class Runner:
         groups = [ids] if not ordered else getattr(step, 'groups', None) or [[i] for i in ids]
         outcomes: list[int | None] = []
         for group in groups:
+            if ordered:  # the groups before have written: their requests for this one are in
+                with self.db.read(step.database) as cur:
+                    dirty.update(read_dirty(cur, step.name, group))
             if self.workers > 1 and len(group) > 1:
                 with ThreadPoolExecutor(self.workers, thread_name_prefix=step.name) as pool:
                     outcomes += list(pool.map(one, group))
@@ -332,7 +340,9 @@ class Runner:
     ) -> datetime:
         result = step.compute(self.db, object_id, start, end)
         later = dependents(step, self.db, object_id)
-        with self.db.transaction(step.database) as cur:
+        with self.db.transaction(step.database) as plain:
+            # the writes go to the server together, with the consumers' watermarks (or at the end)
+            cur = BatchedCursor(plain)
             fresh = FRESH.set(advance)  # past the watermark: none of the range's rows can exist yet
             try:
                 reached = step.write(cur, object_id, start, end, result)
@@ -351,6 +361,7 @@ class Runner:
                 mark_dirty(cur, name, target, start, until, f'{step.name} {object_id}', database)
             if consumed:
                 delete_dirty(cur, consumed)
+            cur.flush()
         return reached
 
     def _delete(self, step: Step, ids: Sequence[int]) -> None:

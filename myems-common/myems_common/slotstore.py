@@ -23,17 +23,31 @@ def dimensions_of(cur: Any, table: str, where: str, params: Sequence[Any], colum
     dimension, time) and MariaDB has no skip scan: a time range is an index range only once the dimensions
     are named, otherwise every row of the entity's history is read and filtered. Found by one index seek per
     value (a DISTINCT would read the whole history too)."""
-    found: list[Any] = []
-    while True:
-        after = f' AND {column} > %s' if found else ''
-        cur.execute(
-            f'SELECT {column} FROM {table} WHERE {where}{after} ORDER BY {column} LIMIT 1',
-            (*params, *found[-1:]),
-        )
-        row = cur.fetchone()
-        if row is None:
-            return found
-        found.append(row[0])
+    return dimensions_of_each(cur, [(table, where, params, column)])[0]
+
+
+Lookup = tuple[str, str, Sequence[Any], str]  # (table, where, params, column), as for dimensions_of
+
+
+def dimensions_of_each(cur: Any, lookups: Sequence[Lookup]) -> list[list[Any]]:
+    """`dimensions_of` of several lookups (tables, entities) at once: each round trip seeks the next value of
+    every lookup that has found one so far, so one dimension each costs two round trips however many there are."""
+    found: list[list[Any]] = [[] for _ in lookups]
+    active = list(range(len(lookups)))
+    while active:
+        parts, values = [], []
+        for index in active:
+            table, where, params, column = lookups[index]
+            after = f' AND {column} > %s' if found[index] else ''
+            parts.append(f'(SELECT {index}, {column} FROM {table} WHERE {where}{after} ORDER BY {column} LIMIT 1)')
+            values += [*params, *found[index][-1:]]
+        cur.execute(' UNION ALL '.join(parts), values)
+        grown = []
+        for index, value in cur.fetchall():
+            found[int(index)].append(value)
+            grown.append(int(index))
+        active = sorted(grown)
+    return found
 
 
 def in_list(column: str, values: Sequence[Any]) -> str:
