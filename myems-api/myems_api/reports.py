@@ -18,10 +18,11 @@ import falcon
 from myems_api.context import Services
 from myems_api.errors import ApiError
 from myems_api.exports import requested_format, respond
+from myems_api.pipelined import pipelined
 from myems_api.reportefficiency import efficiency_report
 from myems_api.reportgroups import add_group_routes
 from myems_api.reportkinds import Frame, Line, Rows, category_report, meter_report
-from myems_api.reportread import SeriesReader, add_bands, read_spans, totals
+from myems_api.reportread import SeriesReader, add_bands, reached_all, read_spans, totals
 from myems_api.reportrequest import TABLES, ReportRequest, param_name, parse
 from myems_api.reportsegments import day_bounds, segment_bounds
 from myems_api.reportstats import load_report, reference_report, statistics_report
@@ -146,14 +147,18 @@ class SeriesReport:
         rates = self.rates(request, slot, checksum) if priced else {}
         bounds = [self.bounds(request, span, slot, non_working) for span in spans]
         category = request.row.get('energy_category_id') if self.kind in METER_KINDS else None
-        with self.services.read(self.report.database) as cur:
+
+        def read(cur: Any) -> tuple[list[dict[int, Rows]], Any, dict[tuple[int, int], Decimal]]:
             reader = SeriesReader(cur, self.key, request.id, category, list(catalogue))
             reader.banded = bool(rates)  # the days' band sums come with their sums
             until = reaches(cur, self.key, [request.id, *zones])  # the object's and its children's, one read
             reader.reach(until.get(request.id))
             rows = read_spans(reader, spans, bounds, request.zone)
             tou = self.tou(rates, reader, request, None if bounds[-1] else rows[-1])
-            req.context.child_sums = totals(cur, self.key, zones, list(catalogue), request.reporting, until)
+            return rows, tou, totals(cur, self.key, zones, list(catalogue), request.reporting, until)
+
+        with self.services.read(self.report.database) as cur:  # one round trip when the daily sums hold
+            rows, tou, req.context.child_sums = pipelined(cur, read, reached_all)
         references: list[dict[int, Rows]] = [{} for _ in spans]
         if self.reference and self.report.reference:
             with self.services.read(self.report.reference) as cur:
