@@ -10,6 +10,7 @@ category's own `kgco2e`. An item's slots use its category's factor. Factors are 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -34,20 +35,39 @@ class EmissionFactors:
         ):
             self.ranges.setdefault(int(category), []).append((valid_from, valid_through, factor))
         self.starts = {c: [r[0] for r in ranges] for c, ranges in self.ranges.items()}
-        self._cache: dict[tuple[int, datetime], Decimal | None] = {}
+        self._cache: dict[int, _Factors] = {}
 
     def at(self, category: int, instant: datetime) -> Decimal | None:
         """The factor valid at `instant`, or None for an unknown category."""
-        key = (category, instant)
-        if key not in self._cache:
-            found = self.defaults.get(category)
-            ranges = self.ranges.get(category, [])
-            for index in range(bisect_right(self.starts.get(category, []), instant) - 1, -1, -1):
-                if instant <= ranges[index][1].replace(microsecond=0) + timedelta(microseconds=999_999):
-                    found = ranges[index][2]
-                    break
-            self._cache[key] = found
-        return self._cache[key]
+        return self.of(category)[instant]
+
+    def of(self, category: int) -> Mapping[datetime, Decimal | None]:
+        """The factors of one category by instant (each found when first asked for)."""
+        found = self._cache.get(category)
+        if found is None:
+            found = self._cache[category] = _Factors(self, category)
+        return found
+
+    def find(self, category: int, instant: datetime) -> Decimal | None:
+        found = self.defaults.get(category)
+        ranges = self.ranges.get(category, [])
+        for index in range(bisect_right(self.starts.get(category, []), instant) - 1, -1, -1):
+            if instant <= ranges[index][1].replace(microsecond=0) + timedelta(microseconds=999_999):
+                found = ranges[index][2]
+                break
+        return found
+
+
+class _Factors(dict[datetime, Decimal | None]):
+    """One category's factor by instant, found when first asked for."""
+
+    def __init__(self, factors: EmissionFactors, category: int) -> None:
+        super().__init__()
+        self.factors, self.category = factors, category
+
+    def __missing__(self, instant: datetime) -> Decimal | None:
+        found = self[instant] = self.factors.find(self.category, instant)
+        return found
 
 
 class CarbonStep(SlotStep):
@@ -73,10 +93,14 @@ class CarbonStep(SlotStep):
         rows: list[tuple[int, datetime, Decimal]] = []
         for dimension, slots in series.items():
             category = self.category_of(key, object_id, dimension)
-            for at, energy in slots:
-                factor = None if category is None else factors.at(category, at)
-                if factor is not None and at >= start:
-                    rows.append((dimension, at, (energy * factor).quantize(MICRO, ROUND_HALF_EVEN)))
+            if category is None:
+                continue
+            of = factors.of(category)
+            rows += [
+                (dimension, at, (energy * factor).quantize(MICRO, ROUND_HALF_EVEN))
+                for at, energy in slots
+                if at >= start and (factor := of[at]) is not None
+            ]
         return rows
 
 

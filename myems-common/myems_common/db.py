@@ -154,13 +154,16 @@ class Database:
             return self._pools[name]
 
     @contextmanager
-    def read(self, key: str) -> Iterator[Any]:
+    def read(self, key: str, raw: bool = False) -> Iterator[Any]:
         """A cursor for reads only, on a connection in autocommit mode: each statement sees the latest committed
-        data and nothing is committed after it (a round trip saved). Statements are not one snapshot."""
+        data and nothing is committed after it (a round trip saved). Statements are not one snapshot. `raw`:
+        every value as the bytes the server sent (the driver's conversion skipped: many rows come faster)."""
         with self.pool(key, autocommit=True).connection() as conn:
-            cur = getattr(conn, 'ems_cursor', None)
+            name = 'ems_raw_cursor' if raw else 'ems_cursor'
+            cur = getattr(conn, name, None)
             if cur is None:
-                cur = conn.ems_cursor = conn.cursor()
+                cur = conn.cursor(raw=raw)
+                setattr(conn, name, cur)
             yield cur
 
     @contextmanager

@@ -44,7 +44,7 @@ def dimensions_of_each(cur: Any, lookups: Sequence[Lookup]) -> list[list[Any]]:
         cur.execute(' UNION ALL '.join(parts), values)
         grown = []
         for index, value in cur.fetchall():
-            found[int(index)].append(value)
+            found[int(index)].append(int(value) if isinstance(value, bytes) else value)  # a raw cursor's id
             grown.append(int(index))
         active = sorted(grown)
     return found

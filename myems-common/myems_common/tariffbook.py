@@ -38,6 +38,20 @@ NO_COST_CENTER, NO_TARIFF, NO_BAND = 'no cost center', 'no tariff', 'no band'
 _SECOND = timedelta(seconds=1)
 
 
+class _Prices(dict[datetime, Decimal | str]):
+    """Slot start -> the band price of a rate, or why the slot has none; classified when first asked for."""
+
+    def __init__(self, rate: Rate) -> None:
+        super().__init__()
+        self.rate = rate
+
+    def __missing__(self, at: datetime) -> Decimal | str:
+        version, period = self.rate.classify(at)
+        price: Decimal | str = period.price if period else NO_BAND if version else NO_TARIFF
+        self[at] = price
+        return price
+
+
 @dataclass
 class Rate:
     """The tariffs of one cost centre and energy category: effective-dated versions, each read in its own
@@ -49,14 +63,14 @@ class Rate:
     pricers: dict[tzinfo, TariffPricer] = field(init=False)
     first: TariffPricer = field(init=False)
     tiered: bool = field(init=False)
-    prices: dict[datetime, Decimal | str] = field(init=False)  # slot start -> band price, or why unpriced
+    prices: _Prices = field(init=False)  # slot start -> band price, or why unpriced (kept for the pass)
     changes: dict[tuple[datetime, datetime], list[datetime]] = field(init=False)  # band_changes of recent ranges
 
     def __post_init__(self) -> None:
         self.pricers = {z: TariffPricer(self.versions, self.slot, z) for z in dict.fromkeys(self.zones.values())}
         self.first = next(iter(self.pricers.values()))
         self.tiered = any(v.tiers for v in self.versions)
-        self.prices = {}
+        self.prices = _Prices(self)
         self.changes = {}
 
     def classify(self, start: datetime) -> tuple[TariffVersion | None, Period | None]:
@@ -102,17 +116,14 @@ class Rate:
         unpriced: list[tuple[datetime, Decimal, str]] = []
         if not self.tiered:  # the usual case: a price per slot start, looked up once a pass
             prices = self.prices
-            for at, energy in slots:
-                if at < start:
-                    continue
-                price = prices.get(at)
-                if price is None:
-                    version, period = self.classify(at)
-                    price = prices[at] = period.price if period else NO_BAND if version else NO_TARIFF
-                if isinstance(price, str):
-                    unpriced.append((at, energy, price))
-                else:
-                    costs.append((at, (energy * price).quantize(MICRO, ROUND_HALF_EVEN)))
+            priced = [(at, energy, prices[at]) for at, energy in slots if at >= start]
+            costs = [
+                (at, (energy * p).quantize(MICRO, ROUND_HALF_EVEN))
+                for at, energy, p in priced
+                if not isinstance(p, str)
+            ]
+            if len(costs) < len(priced):
+                unpriced = [(at, energy, p) for at, energy, p in priced if isinstance(p, str)]
             return costs, unpriced
         period_end: datetime | None = None  # of the billing period the running consumption is in
         consumed = Decimal(0)
