@@ -21,8 +21,6 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from myems_common.db import fetch_sets as send_sets
-
 log = logging.getLogger(__name__)
 T = TypeVar('T')
 Rows = list[tuple[Any, ...]]
@@ -93,8 +91,23 @@ class Replayer(_Cursor):
         return [self.answers[k] for k in keys]
 
 
+def named_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[list[str], list[Rows]]:
+    """The column names of the first statement, and the rows of each, sent in one round trip (a real cursor)."""
+    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+    names = list(cur.column_names)
+    found = [list(cur.fetchall())]
+    while cur.nextset():
+        found.append(list(cur.fetchall()))
+    return names, found
+
+
+def send_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
+    """The rows of each statement, sent in one round trip (a real cursor)."""
+    return named_sets(cur, statements)[1] if statements else []
+
+
 def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
-    """`myems_common.db.fetch_sets`, answered by a pipelined cursor when `cur` is one."""
+    """`send_sets`, answered by a pipelined cursor when `cur` is one."""
     if isinstance(cur, _Cursor):
         found: list[Rows] = cur.fetch_sets(statements)
         return found

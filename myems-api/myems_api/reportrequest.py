@@ -10,13 +10,15 @@ buckets and DST days come out right everywhere.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 import falcon
 
 from myems_api.errors import bad_request, not_found
+from myems_api.pipelined import fetch_sets, named_sets
 from myems_common.daily import zone_or, zone_sql
 from myems_common.periods import PERIOD_TYPES, parse_local
 
@@ -46,6 +48,7 @@ class ReportRequest:
     reporting: tuple[datetime, datetime]
     language: str
     quick: bool
+    also_rows: list[list[tuple[Any, ...]]] = field(default_factory=list)  # of `parse`'s `also` reads
 
     @property
     def id(self) -> int:
@@ -89,33 +92,57 @@ def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinf
 ZONE = '_zone_name'  # the column read_object adds when asked for the zone
 
 
+Statements = Sequence[tuple[str, Sequence[Any]]]
+
+
 def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '', with_zone: bool = False) -> dict[str, Any]:
     """The row of the object named by `<entity>id<suffix>` or `<entity>uuid<suffix>` (a comparison's second
     object: suffix '2'), read with `cur` (system database); 400/404 with MyEMS's codes."""
+    return read_object_and(req, cur, kind, None, suffix, with_zone)[0]
+
+
+def read_object_and(
+    req: falcon.Request,
+    cur: Any,
+    kind: str,
+    also: Callable[[int], Statements] | None,
+    suffix: str = '',
+    with_zone: bool = False,
+) -> tuple[dict[str, Any], list[list[tuple[Any, ...]]]]:
+    """`read_object`, and the rows of the reads `also(object id)`: in the same round trip when the object is
+    named by its id."""
     name = param_name(kind)
     code = kind.upper()
     raw_id = (req.get_param(f'{name}id{suffix}') or '').strip()
     raw_uuid = (req.get_param(f'{name}uuid{suffix}') or '').strip()
     extra = f', {zone_sql(kind)} AS {ZONE}' if with_zone else ''
+    sql = f'SELECT o.*{extra} FROM {TABLES[kind]} o WHERE o.'
+    ahead: Statements = []
     if raw_id:
         if not raw_id.isdigit() or int(raw_id) <= 0:
             raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')
-        cur.execute(f'SELECT o.*{extra} FROM {TABLES[kind]} o WHERE o.id = %s', (int(raw_id),))
+        ahead = also(int(raw_id)) if also else []
+        names, (rows, *sets) = named_sets(cur, [(sql + 'id = %s', (int(raw_id),)), *ahead])
     elif raw_uuid:
         if not UUID.match(raw_uuid):
             raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid{suffix} must be a UUID')
-        cur.execute(f'SELECT o.*{extra} FROM {TABLES[kind]} o WHERE o.uuid = %s', (raw_uuid,))
+        names, (rows, *sets) = named_sets(cur, [(sql + 'uuid = %s', (raw_uuid,))])
     else:
         raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} or {name}uuid{suffix} is required')
-    found = cur.fetchone()
-    if found is None:
+    if not rows:
         raise not_found(f'API.{code}_NOT_FOUND', f'{kind.replace("_", " ")} not found')
-    return dict(zip(cur.column_names, found, strict=True))
+    row = dict(zip(names, rows[0], strict=True))
+    if also and not ahead:
+        sets = fetch_sets(cur, also(int(row['id'])))
+    return row, sets
 
 
-def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> ReportRequest:
-    """The request for one `kind` of object, its row read with `cur` (system database)."""
-    row = read_object(req, cur, kind, with_zone=True)
+def parse(
+    req: falcon.Request, cur: Any, kind: str, default_zone: str, also: Callable[[int], Statements] | None = None
+) -> ReportRequest:
+    """The request for one `kind` of object, its row read with `cur` (system database), and in `also_rows` the
+    rows of the reads `also(object id)`, read with it."""
+    row, also_rows = read_object_and(req, cur, kind, also, with_zone=True)
     period_type = (req.get_param('periodtype') or '').strip()
     if period_type not in PERIOD_TYPES:
         raise bad_request('API.INVALID_PERIOD_TYPE', f'periodtype must be one of {", ".join(PERIOD_TYPES)}')
@@ -133,4 +160,5 @@ def parse(req: falcon.Request, cur: Any, kind: str, default_zone: str) -> Report
         reporting=reporting,
         language=language if language in LANGUAGES else 'en',
         quick=(req.get_param('quickmode') or '').strip().lower() in TRUE,
+        also_rows=also_rows,
     )

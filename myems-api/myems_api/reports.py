@@ -29,7 +29,6 @@ from myems_api.reportstats import load_report, reference_report, statistics_repo
 from myems_api.routedocs import document
 from myems_api.translations import label
 from myems_common.daily import reaches, zone_or
-from myems_common.db import fetch_sets
 from myems_common.periods import buckets
 from myems_common.series import SeriesKey
 from myems_common.tariffbook import CHECKSUM_SQL, Rate, current_book
@@ -121,27 +120,21 @@ class SeriesReport:
     def frame(self, req: falcon.Request, scope: Any) -> tuple[ReportRequest, Frame]:
         """The parsed request and what the report is computed from (403 for an object outside the scope)."""
         settings = self.services.settings
-        with self.services.read('system') as cur:
-            request = parse(req, cur, self.kind, settings.default_timezone)
-            if not scope.can_see(self.kind, request.id):
-                raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
-            priced = self.report.dimension == 'category' and request.row.get('cost_center_id') is not None
-            days, lines, checksum, children = fetch_sets(  # one round trip
-                cur,
-                [
-                    self.non_working(request),
-                    self.catalogue(request),
-                    (CHECKSUM_SQL if priced else 'SELECT 1', ()),
-                    (CHILDREN_SQL if self.children else 'SELECT 1 FROM DUAL WHERE %s = 0', (request.id,)),
-                ],
-            )
+        with self.services.read('system') as cur:  # the object's row and these, in one round trip
+            request = parse(req, cur, self.kind, settings.default_timezone, self.about)
+        if not scope.can_see(self.kind, request.id):
+            raise ApiError(403, 'API.FORBIDDEN', f'this {self.kind.replace("_", " ")} is outside your spaces')
+        priced = self.report.dimension == 'category' and request.row.get('cost_center_id') is not None
+        days, line_rows, checksum, children = request.also_rows
         zones = {
             int(i): zone_or(z, settings.default_timezone) for i, _, z in children if scope.can_see('space', int(i))
         }
         req.context.children = [(int(i), str(n)) for i, n, _ in children if int(i) in zones]
         non_working = frozenset(row[0] for row in days)
         unit = {'cost': settings.currency_unit, 'carbon': 'kgCO2e'}.get(self.report.measure)
-        catalogue = {int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in lines}
+        catalogue = {
+            int(i): Line(int(i), str(n), unit or str(u), Decimal(k), Decimal(c)) for i, n, u, k, c in line_rows
+        }
         spans = [s for s in (request.base, request.reporting) if s]
         slot = timedelta(minutes=settings.minutes_to_count)
         rates = self.rates(request, slot, checksum) if priced else {}
@@ -214,13 +207,14 @@ class SeriesReport:
         bucket_list = buckets(span[0], span[1], request.period_type, request.zone, slot)
         return segment_bounds(span, bucket_list, day_bounds(non_working, request.zone, span))
 
-    def catalogue(self, request: ReportRequest) -> tuple[str, tuple[Any, ...]]:
+    def catalogue(self, object_id: int) -> tuple[str, tuple[Any, ...]]:
         """SQL for every line the report may have: a meter's category, or every energy category (item, with its
         category's unit and factors). The slot rows are read for these (named, they are index ranges)."""
         if self.kind in METER_KINDS:
             return (
-                'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories WHERE id = %s',
-                (request.row.get('energy_category_id'),),
+                'SELECT id, name, unit_of_measure, kgce, kgco2e FROM tbl_energy_categories'
+                f' WHERE id = (SELECT energy_category_id FROM {TABLES[self.kind]} WHERE id = %s)',
+                (object_id,),
             )
         if self.report.dimension == 'item':
             return (
@@ -254,7 +248,15 @@ class SeriesReport:
         add_bands(rates, slots, found)
         return found
 
-    def non_working(self, request: ReportRequest) -> tuple[str, tuple[Any, ...]]:
+    def about(self, object_id: int) -> list[tuple[str, tuple[Any, ...]]]:
+        """The reads about the object a report needs besides its row: its non-working days, the lines it may
+        have, the tariff tables' checksum (category reports: priced if the object has a cost centre) and its
+        child spaces (the space energy category report)."""
+        checksum = CHECKSUM_SQL if self.report.dimension == 'category' else 'SELECT 1'
+        children = CHILDREN_SQL if self.children else 'SELECT 1 FROM DUAL WHERE %s = 0'
+        return [self.non_working(object_id), self.catalogue(object_id), (checksum, ()), (children, (object_id,))]
+
+    def non_working(self, object_id: int) -> tuple[str, tuple[Any, ...]]:
         """SQL for the object's non-working days (those of its working calendars; none for a kind without)."""
         table = CALENDARS.get(self.kind)
         if table is None:
@@ -262,7 +264,7 @@ class SeriesReport:
         return (
             'SELECT n.date_local FROM tbl_working_calendars_non_working_days n'
             f' JOIN {table} l ON l.working_calendar_id = n.working_calendar_id WHERE l.{self.kind}_id = %s',
-            (request.id,),
+            (object_id,),
         )
 
 
