@@ -149,6 +149,14 @@ class EnergyRollup:
     # ------------------------------------------------------------------ what to do
     def objects(self, db: Database) -> Sequence[int]:
         self._sources, self._reached, self._consumers = {}, {}, {}
+        if self.ordered:
+            rows = db.fetch_all('system', 'SELECT id, parent_space_id FROM tbl_spaces')
+            self.groups = levels([(int(a), None if b is None else int(b)) for a, b in rows])
+            ids = [space for group in self.groups for space in group]
+        else:
+            ids = [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
+        if not ids:  # nothing to configure for
+            return ids
         self.zones, self.default_zone = load_zones(db, self.kind), zone(db.settings.default_timezone)
         self.bands = BandBook(db, self.kind, self.slot)
         rows = db.fetch_all('energy', f'SELECT DISTINCT object_id FROM {INCOMPLETE} WHERE step = %s', (self.name,))
@@ -156,12 +164,6 @@ class EnergyRollup:
         found = defaultdict(list)  # every entity's sources in one query (an entity with none: no sources)
         for entity, *row in db.fetch_all('system', sources_sql(self.spec, every=True)):
             found[int(entity)].append(_source(row))
-        if self.ordered:
-            rows = db.fetch_all('system', 'SELECT id, parent_space_id FROM tbl_spaces')
-            self.groups = levels([(int(a), None if b is None else int(b)) for a, b in rows])
-            ids = [space for group in self.groups for space in group]
-        else:
-            ids = [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM {self.spec.table} ORDER BY id')]
         self._sources = {entity: found[entity] for entity in ids}
         with db.read('system') as cur:
             self._consumers = every_consumers(cur, self.kind, ids)

@@ -115,12 +115,15 @@ class SlotStep:
         self._categories = {int(i): int(c) for i, c in rows}
 
     def objects(self, db: Database) -> Sequence[int]:
+        ids = [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM `{self.table}` ORDER BY id')]
+        if not ids:  # nothing to configure for
+            return ids
         self.refresh(db)
         self.default_zone = zone(db.settings.default_timezone)
         self.zones = {} if self.kind in METER_LIKE else load_zones(db, self.kind)
         self.bands = None if self.kind in METER_LIKE else BandBook(db, self.kind, self.slot)
         self._times = SlotTimes()
-        return [int(r[0]) for r in db.fetch_all('system', f'SELECT id FROM `{self.table}` ORDER BY id')]
+        return ids
 
     def category_of(self, key: SeriesKey, object_id: int, dimension: int) -> int | None:
         """The energy category of one input series: a meter-like's own, an item's, or the dimension itself."""

@@ -260,7 +260,7 @@ class Runner:
         result = PassResult()
         ids = list(step.objects(self.db))
         ordered = bool(getattr(step, 'ordered', False))
-        with self.db.transaction(step.database) as cur:
+        with self.db.read(step.database) as cur:
             progress = read_progress(cur, step.name)
             dirty = read_dirty(cur, step.name)
         # An ordered step's objects read each other (a parent space its children): each one's bounds are read
