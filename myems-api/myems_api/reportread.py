@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from myems_api.pipelined import fetch_sets
@@ -146,7 +147,7 @@ class SeriesReader:
         if self.banded:
             statements.append((self._band_sql(where, table), params))
         rows, *bands = fetch_sets(self.cur, [(sql, (*p, days[0], days[-1])) for sql, p in statements])
-        starts = {seconds(d) for d in days}
+        starts = day_seconds(tuple(days))[0]
         if any(row[1] not in starts for row in rows):
             raise StaleDays  # days of another zone (its zone changed since): not usable
         if bands:
@@ -272,10 +273,17 @@ def totals(
     return sums
 
 
+@lru_cache(maxsize=256)
+def day_seconds(days: tuple[datetime, ...]) -> tuple[frozenset[int], str]:
+    """The day starts as seconds from 2000-01-01, as a set and (all but the last, the end) as an SQL list.
+    Kept: a year's 366 conversions were a tenth of a one-year report's time, and reports repeat their days."""
+    found = [seconds(d) for d in days]
+    return frozenset(found), ', '.join(map(str, found[:-1]))
+
+
 def _off_days(days: Sequence[datetime]) -> str:
     """SQL counting the rows not dated at one of the day starts `days[:-1]` (rows of another zone's days)."""
-    starts = ', '.join(str(seconds(d)) for d in days[:-1])
-    return f'SUM({SLOT_SECONDS} NOT IN ({starts}))'
+    return f'SUM({SLOT_SECONDS} NOT IN ({day_seconds(tuple(days))[1]}))'
 
 
 def _add(sums: dict[tuple[int, int], Decimal], rows: Sequence[Any]) -> None:
