@@ -254,3 +254,51 @@ def test_child_spaces_are_listed_with_their_reporting_subtotals(
     children = got['child_space']
     assert children['child_space_ids_array'] == [[child]] and children['child_space_names_array'] == [['wing']]
     assert children['subtotals_array'] == [[35.5]] and children['subtotals_in_kgco2e_array'] == [[71]]
+
+
+def test_every_space_and_meter_report_as_xlsx_holds_its_json_tables(api: Any, admin_headers: Any, campus: Any) -> None:
+    """The xlsx writer against every report shape the matrix has for a space and a meter: each period table
+    of the JSON (as `exports.shape` reads it) is a sheet with the same labels and numbers, and its chart
+    points at that sheet's cells."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    import openpyxl
+
+    from myems_api.exports import HEADER_ROW, cell, shape
+
+    listed = get(api, admin_headers, '/meta/reports')['reports']
+    ids = {'spaceid': campus['space'], 'meterid': campus['meter']}
+    checked: set[str] = set()
+    for route in listed:
+        path, accepted = route['path'], set(route['parameters'])
+        named = [k for k in ids if k in accepted]
+        if not named or not {'format', 'periodtype'} <= accepted:
+            continue
+        params = {named[0]: str(ids[named[0]])}
+        query = {**params, 'periodtype': 'daily', **PERIODS}
+        answer = api.simulate_get(path, headers=admin_headers, params=query)
+        if answer.status_code != 200:  # a route needing more than an object and periods (a product, ...)
+            continue
+        _, tables = shape(answer.json, 'en')
+        file = api.simulate_get(path, headers=admin_headers, params={**query, 'format': 'xlsx'})
+        assert file.status_code == 200, (path, file.text[:200])
+        book = openpyxl.load_workbook(io.BytesIO(file.content))
+        assert len(book.sheetnames) == 1 + len(tables), path
+        for table, name in zip(tables, book.sheetnames[1:], strict=True):
+            rows = list(book[name].iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+            for index, text in enumerate(table.labels):
+                assert rows[index][0] == text, (path, name)
+                expected = [cell(column[index]) for column in table.columns]
+                assert list(rows[index][1 : 1 + len(expected)]) == pytest.approx(expected), (path, name, text)
+        with zipfile.ZipFile(io.BytesIO(file.content)) as archive:
+            for part in (n for n in archive.namelist() if n.startswith('xl/charts/')):
+                chart = ElementTree.fromstring(archive.read(part))
+                for formula in chart.iter('{http://schemas.openxmlformats.org/drawingml/2006/chart}f'):
+                    assert formula.text and formula.text.startswith(f"'{book.sheetnames[1]}'!"), (path, formula.text)
+        checked.add(path.removeprefix('/reports/'))
+    assert {'spaceenergycategory', 'spaceenergyitem', 'spacecost', 'spacecarbon', 'spaceload', 'spacestatistics'} <= (
+        checked
+    ), checked
+    assert {'spacesaving', 'spaceplan', 'meterenergy', 'metercost', 'metercarbon', 'metersaving'} <= checked, checked
