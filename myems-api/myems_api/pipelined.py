@@ -11,8 +11,9 @@ round trips, each waiting on the last. `pipelined(cur, work, guess)` runs `work`
    answer took `work` down another path than the guess (the daily sums stop short, a day is of another
    zone), is sent to the database there and then.
 
-So the result is always `work`'s on the real data; a right guess only saves the waits. `work` must only
-read, and build its result from its cursor's answers alone (it runs twice).
+So the result is always `work`'s on the real data; a right guess only saves the waits, and makes the reads one
+snapshot (statements a wrong guess sends later are not in it). `work` must only read, and build its result
+from its cursor's answers alone (it runs twice).
 """
 
 from __future__ import annotations
@@ -91,19 +92,30 @@ class Replayer(_Cursor):
         return [self.answers[k] for k in keys]
 
 
-def named_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[list[str], list[Rows]]:
-    """The column names of the first statement, and the rows of each, sent in one round trip (a real cursor)."""
-    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-    names = list(cur.column_names)
-    found = [list(cur.fetchall())]
-    while cur.nextset():
-        found.append(list(cur.fetchall()))
-    return names, found
+def named_sets(
+    cur: Any, statements: Sequence[tuple[str, Sequence[Any]]], snapshot: bool = False
+) -> tuple[list[str], list[Rows]]:
+    """The column names of the first statement, and the rows of each, sent in one round trip (a real cursor).
+    `snapshot`: the statements read one snapshot (a read-only transaction around them; the cursor's connection
+    must be in autocommit mode, with no transaction of its own)."""
+    sql = '; '.join(sql for sql, _ in statements)
+    cur.execute(
+        f'START TRANSACTION READ ONLY; {sql}; COMMIT' if snapshot else sql,
+        [p for _, params in statements for p in params],
+    )
+    names: list[str] | None = None
+    found: list[Rows] = []
+    while True:
+        if cur.with_rows:  # the transaction's statements have no rows
+            names = list(cur.column_names) if names is None else names
+            found.append(list(cur.fetchall()))
+        if not cur.nextset():
+            return names or [], found
 
 
-def send_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
-    """The rows of each statement, sent in one round trip (a real cursor)."""
-    return named_sets(cur, statements)[1] if statements else []
+def send_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]], snapshot: bool = False) -> list[Rows]:
+    """The rows of each statement, sent in one round trip (a real cursor; `snapshot`: see `named_sets`)."""
+    return named_sets(cur, statements, snapshot)[1] if statements else []
 
 
 def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
@@ -115,7 +127,9 @@ def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> lis
 
 
 def pipelined(cur: Any, work: Callable[[Any], T], guess: Guess) -> T:
-    """`work(cursor)`, its reads sent in one round trip where `guess` foresees the answers they depend on."""
+    """`work(cursor)`, its reads sent in one round trip where `guess` foresees the answers they depend on.
+    Those reads are one snapshot: a report never mixes a day's rows from before a recompute with hourly rows
+    from after it. `cur`'s connection must be in autocommit mode (`Database.read`)."""
     recorder = Recorder(guess)
     try:
         work(recorder)
@@ -123,5 +137,5 @@ def pipelined(cur: Any, work: Callable[[Any], T], guess: Guess) -> T:
         log.debug('pipelining a read failed; reading one statement at a time', exc_info=True)
         return work(cur)
     noted = list(recorder.noted)
-    answers = dict(zip(noted, send_sets(cur, noted), strict=True)) if noted else {}
+    answers = dict(zip(noted, send_sets(cur, noted, snapshot=True), strict=True)) if noted else {}
     return work(Replayer(cur, answers))

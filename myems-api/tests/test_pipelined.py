@@ -29,7 +29,7 @@ class Counting:
 
 @pytest.fixture()
 def cur(database: Database) -> Iterator[Any]:
-    with database.transaction('system') as cursor:
+    with database.read('system') as cursor:  # autocommit, as reports read
         cursor.execute('CREATE TEMPORARY TABLE pipelined_reach (reach INT)')
         cursor.execute('CREATE TEMPORARY TABLE pipelined_value (n INT, v INT)')
         cursor.execute('INSERT INTO pipelined_value VALUES (1, 10), (2, 20), (3, 30), (4, 40)')
@@ -74,3 +74,11 @@ def test_work_that_fails_on_the_guess_runs_plainly(cur: Any) -> None:
         return int(cursor.fetchone()[0])  # no row while recording: a TypeError there
 
     assert pipelined(cur, fussy, guess) == 4
+
+
+def test_the_batch_leaves_no_transaction_open(cur: Any) -> None:
+    cur.execute('INSERT INTO pipelined_reach VALUES (3)')
+    counted = Counting(cur)
+    pipelined(counted, work, guess)
+    cur.execute('SELECT @@in_transaction')
+    assert cur.fetchall() == [(0,)]
