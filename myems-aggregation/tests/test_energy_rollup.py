@@ -18,7 +18,7 @@ from typing import Any
 from myems_aggregation.energy import EnergyRollup, topological
 from myems_api.recompute import request_recompute
 from myems_cleaning.energy import EnergyCleaning
-from myems_common.hierarchy import KINDS
+from myems_common.hierarchy import KINDS, METER_KINDS, consumers, every_consumers
 from myems_common.pipeline import Runner, mark_dirty
 from myems_normalization.meters import MeterEnergy
 
@@ -253,3 +253,21 @@ def test_an_unlinked_meter_leaves_the_room_and_its_ancestors_after_the_recompute
     assert hourly(world, 'space', ids['room']) == per_hour(6, 8)
     assert hourly(world, 'space', ids['root']) == per_hour(6, 17)
     assert hourly(world, 'space', ids['root'], 'input_item') == {}  # the plugs were the only item
+
+
+def test_every_entitys_sources_and_consumers_read_at_once_are_those_read_one_by_one(metered_world: Any) -> None:
+    world = metered_world
+    campus(world)
+    with world.db.read('system') as cur:
+        for kind in (*METER_KINDS, *KINDS):
+            table = KINDS[kind].table if kind in KINDS else f'tbl_{kind}s'
+            ids = [int(r[0]) for r in world.db.fetch_all('system', f'SELECT id FROM {table}')]
+            assert every_consumers(cur, kind, ids) == {i: consumers(cur, kind, i) for i in ids}
+    for kind in KINDS:
+        rollup = EnergyRollup(kind)
+        ids = rollup.objects(world.db)  # reads every entity's sources at once
+        one_by_one = EnergyRollup(kind)
+        for entity in ids:
+            assert sorted(rollup.sources(world.db, entity), key=repr) == sorted(
+                one_by_one.sources(world.db, entity), key=repr
+            ), (kind, entity)

@@ -133,3 +133,43 @@ def test_several_reads_go_in_one_round_trip_and_reads_see_the_latest_commit(scra
         cur.execute(f'SELECT v FROM {TABLE} WHERE k = 7')  # no snapshot held over from the statement before
         assert cur.fetchall() == [(Decimal('2'),)]
         assert fetch_sets(cur, []) == []
+
+
+def test_a_batched_cursor_sends_its_writes_with_the_next_read_and_raises_what_they_raise(scratch: Database) -> None:
+    import mysql.connector.errors as errors
+
+    from myems_common.db import BatchedCursor
+
+    with scratch.transaction('energy') as plain:
+        cur = BatchedCursor(plain)
+        cur.execute(f"INSERT INTO {TABLE} (k, t, v) VALUES (1, 'a', 1)")
+        cur.execute(f'INSERT INTO {TABLE} (k, t, v, note) VALUES (%s, %s, %s, %s)', (2, 'a', Decimal('2.5'), 'x'))
+        assert len(cur.waiting) == 2  # nothing sent yet
+        cur.execute(f'SELECT k, v FROM {TABLE} WHERE k <= %s ORDER BY k', (2,))  # the writes go with it
+        assert cur.fetchall() == [(1, Decimal(1)), (2, Decimal('2.5'))]
+        cur.execute(f'UPDATE {TABLE} SET note = %s', ('y',))
+        assert cur.rowcount == 2  # anything asked of the cursor sees the writes before it
+        cur.execute(f"DELETE FROM {TABLE} WHERE t LIKE 'a%'")  # a literal %: sent on its own
+        cur.flush()
+    assert rows_of(scratch) == []
+    with pytest.raises(errors.IntegrityError), scratch.transaction('energy') as plain:
+        cur = BatchedCursor(plain)
+        cur.execute(f"INSERT INTO {TABLE} (k, t, v) VALUES (3, 'a', 3)")
+        cur.execute(f"INSERT INTO {TABLE} (k, t, v) VALUES (3, 'a', 3)")  # the second statement fails
+        cur.flush()
+    assert rows_of(scratch) == []  # rolled back with the transaction
+
+
+def test_the_dimensions_of_several_lookups_are_found_together(scratch: Database) -> None:
+    from myems_common.slotstore import dimensions_of, dimensions_of_each
+
+    with scratch.transaction('energy') as cur:
+        bulk_insert(cur, TABLE, ('k', 't', 'v'), [(k, t, 1) for k, ts in ((1, 'abc'), (2, 'b'), (4, 'cd')) for t in ts])
+    lookups = [(TABLE, 'k = %s', [k], 't') for k in (1, 2, 3, 4)]
+    with scratch.read('energy') as cur:
+        found = dimensions_of_each(cur, lookups)
+        assert found == [['a', 'b', 'c'], ['b'], [], ['c', 'd']]
+        assert found == [dimensions_of(cur, *lookup) for lookup in lookups]
+        assert dimensions_of_each(cur, []) == []
+    with scratch.read('energy', raw=True) as cur:  # a raw cursor's integers
+        assert dimensions_of_each(cur, [(TABLE, "t = 'b'", [], 'k')]) == [[1, 2]]
