@@ -22,6 +22,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from myems_common.db import result_sets
+
 log = logging.getLogger(__name__)
 T = TypeVar('T')
 Rows = list[tuple[Any, ...]]
@@ -42,19 +44,20 @@ class _Cursor:
         raise NotImplementedError
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self._rows = self.answer(*_key(sql, params))
+        self._rows = list(self.answer(*_key(sql, params)))  # a copy: what `work` does to it stays with it
 
     def fetchall(self) -> Rows:
-        return list(self._rows)
+        rows, self._rows = self._rows, []
+        return rows
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        return self._rows[0] if self._rows else None
+        return self._rows.pop(0) if self._rows else None
 
     def nextset(self) -> bool:
         return False
 
     def fetch_sets(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
-        return [self.answer(*_key(sql, params)) for sql, params in statements]
+        return [list(self.answer(*_key(sql, params))) for sql, params in statements]
 
 
 class Recorder(_Cursor):
@@ -89,7 +92,7 @@ class Replayer(_Cursor):
         if missing:  # those not sent yet, in one round trip
             self.missed += len(missing)
             self.answers.update(zip(missing, send_sets(self.cur, missing), strict=True))
-        return [self.answers[k] for k in keys]
+        return [list(self.answers[k]) for k in keys]
 
 
 def named_sets(
@@ -97,20 +100,26 @@ def named_sets(
 ) -> tuple[list[str], list[Rows]]:
     """The column names of the first statement, and the rows of each, sent in one round trip (a real cursor).
     `snapshot`: the statements read one snapshot (a read-only transaction around them; the cursor's connection
-    must be in autocommit mode, with no transaction of its own)."""
+    must be in autocommit mode, with no transaction of its own). A failed snapshot is rolled back."""
     sql = '; '.join(sql for sql, _ in statements)
-    cur.execute(
-        f'START TRANSACTION READ ONLY; {sql}; COMMIT' if snapshot else sql,
-        [p for _, params in statements for p in params],
-    )
-    names: list[str] | None = None
-    found: list[Rows] = []
-    while True:
-        if cur.with_rows:  # the transaction's statements have no rows
-            names = list(cur.column_names) if names is None else names
-            found.append(list(cur.fetchall()))
-        if not cur.nextset():
-            return names or [], found
+    try:
+        cur.execute(
+            f'START TRANSACTION READ ONLY; {sql}; COMMIT' if snapshot else sql,
+            [p for _, params in statements for p in params],
+        )
+        return result_sets(cur)
+    except Exception:
+        if snapshot:
+            _roll_back(cur)
+        raise
+
+
+def _roll_back(cur: Any) -> None:
+    """End a failed snapshot's transaction, so that its connection never goes back to a pool inside one."""
+    try:
+        cur.execute('ROLLBACK')
+    except Exception:  # noqa: BLE001 - a broken connection is discarded by its pool anyway
+        log.debug('rolling back a failed snapshot failed', exc_info=True)
 
 
 def send_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]], snapshot: bool = False) -> list[Rows]:

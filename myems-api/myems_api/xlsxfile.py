@@ -102,7 +102,7 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
     leading or trailing apostrophe, and a suffix on repeats (compared ignoring case, as Excel does)."""
     names: list[str] = []
     for title in titles:
-        base = _SHEET_NAME_BAD.sub('_', _ILLEGAL.sub('', title)).strip("'")[:31] or 'Sheet'
+        base = _SHEET_NAME_BAD.sub('_', _ILLEGAL.sub('', title)).strip("'")[:31].rstrip("'") or 'Sheet'
         name, number = base, 1
         while name.lower() in (n.lower() for n in names):
             number += 1

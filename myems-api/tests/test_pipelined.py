@@ -82,3 +82,28 @@ def test_the_batch_leaves_no_transaction_open(cur: Any) -> None:
     pipelined(counted, work, guess)
     cur.execute('SELECT @@in_transaction')
     assert cur.fetchall() == [(0,)]
+
+
+def test_a_failed_snapshot_is_rolled_back(cur: Any) -> None:
+    def broken(cursor: Any) -> Any:
+        cursor.execute(MARK)
+        cursor.execute('SELECT * FROM pipelined_missing_table')
+        return cursor.fetchall()
+
+    with pytest.raises(Exception, match='pipelined_missing_table'):
+        pipelined(cur, broken, guess)
+    cur.execute('SELECT @@in_transaction')
+    assert cur.fetchall() == [(0,)]
+
+
+def test_the_recording_cursor_reads_like_a_real_one() -> None:
+    from myems_api.pipelined import Recorder
+
+    recorder = Recorder(lambda sql, params: [(1,), (2,), (3,)])
+    recorder.execute('SELECT n')
+    assert recorder.fetchone() == (1,) and recorder.fetchall() == [(2,), (3,)] and recorder.fetchone() is None
+    recorder.execute('SELECT n')
+    rows = recorder.fetchall()
+    rows.append((4,))  # changing what it was given does not change the next answer
+    recorder.execute('SELECT n')
+    assert recorder.fetchall() == [(1,), (2,), (3,)]

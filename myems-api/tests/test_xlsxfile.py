@@ -50,6 +50,7 @@ def test_sheet_names_are_valid_and_distinct() -> None:
     assert names[:5] == ['Summary', 'summary (2)', 'a_b_c_', 'quoted', 'Sheet']
     assert names[5] == 'x' * 31 and names[6] == 'x' * 27 + ' (2)'
     assert all(len(n) <= 31 for n in names)
+    assert sheet_names(['a' * 30 + "'b"]) == ['a' * 30]  # cut at 31, no apostrophe left at its end
 
 
 def test_every_part_is_well_formed_and_declared() -> None:

@@ -205,10 +205,32 @@ def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> lis
     if not statements:
         return []
     cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-    found = [list(cur.fetchall())]
-    while cur.nextset():
-        found.append(list(cur.fetchall()))
-    return found
+    return result_sets(cur)[1]
+
+
+def next_set(cur: Any) -> bool:
+    """`cur.nextset()`, a later statement's error raised as the connector's own error (the C extension raises
+    its own type there, which `is_transient` and the API's error mapping would not recognise)."""
+    try:
+        return bool(cur.nextset())
+    except Exception as error:
+        if isinstance(error, mysql.connector.Error) or not hasattr(error, 'errno'):
+            raise
+        errno, msg, state = error.errno, getattr(error, 'msg', None), getattr(error, 'sqlstate', None)
+        raise get_mysql_exception(errno, msg=msg, sqlstate=state) from error
+
+
+def result_sets(cur: Any) -> tuple[list[str], list[list[tuple[Any, ...]]]]:
+    """After a multi-statement `execute`: the column names of the first result with rows, and the rows of each
+    statement that returns rows (a transaction's START and COMMIT return none)."""
+    names: list[str] | None = None
+    found: list[list[tuple[Any, ...]]] = []
+    while True:
+        if cur.with_rows:
+            names = list(cur.column_names) if names is None else names
+            found.append(list(cur.fetchall()))
+        if not next_set(cur):
+            return names or [], found
 
 
 _WRITES = ('INSERT', 'UPDATE', 'DELETE', 'REPLACE')
@@ -244,14 +266,8 @@ class BatchedCursor:
             return
         statements, self.waiting, self.size = self.waiting, [], 0
         self.cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-        try:
-            for _ in statements[1:]:
-                self.cur.nextset()
-        except Exception as error:  # the C extension's own error type: raise the connector's (deadlock, ...)
-            if isinstance(error, mysql.connector.Error) or not hasattr(error, 'errno'):
-                raise
-            errno, msg, state = error.errno, getattr(error, 'msg', None), getattr(error, 'sqlstate', None)
-            raise get_mysql_exception(errno, msg=msg, sqlstate=state) from error
+        for _ in statements[1:]:
+            next_set(self.cur)  # a later statement's error as the connector's (deadlock, ...)
 
     def __getattr__(self, name: str) -> Any:
         self.flush()

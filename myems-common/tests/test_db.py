@@ -135,6 +135,17 @@ def test_several_reads_go_in_one_round_trip_and_reads_see_the_latest_commit(scra
         assert fetch_sets(cur, []) == []
 
 
+def test_a_later_read_fails_with_the_connectors_error(scratch: Database) -> None:
+    """The C extension raises its own type for the second statement's error; fetch_sets raises the connector's
+    (so `is_transient` and the API's error mapping see it)."""
+    import mysql.connector
+
+    with scratch.read('energy') as cur:
+        with pytest.raises(mysql.connector.Error) as raised:
+            fetch_sets(cur, [('SELECT 1', ()), ('SELECT * FROM no_such_table_here', ())])
+    assert raised.value.errno == 1146
+
+
 def test_a_batched_cursor_sends_its_writes_with_the_next_read_and_raises_what_they_raise(scratch: Database) -> None:
     import mysql.connector.errors as errors
 
