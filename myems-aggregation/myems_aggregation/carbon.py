@@ -13,9 +13,11 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import partial
 
 from myems_aggregation.slotsteps import KINDS, Series, SlotResult, SlotStep
 from myems_common.db import Database
+from myems_common.memo import Memo
 from myems_common.series import SeriesKey
 from myems_common.tariff import MICRO
 
@@ -35,7 +37,7 @@ class EmissionFactors:
         ):
             self.ranges.setdefault(int(category), []).append((valid_from, valid_through, factor))
         self.starts = {c: [r[0] for r in ranges] for c, ranges in self.ranges.items()}
-        self._cache: dict[int, _Factors] = {}
+        self._cache: Memo[int, Mapping[datetime, Decimal | None]] = Memo(self._factors)
 
     def at(self, category: int, instant: datetime) -> Decimal | None:
         """The factor valid at `instant`, or None for an unknown category."""
@@ -43,10 +45,10 @@ class EmissionFactors:
 
     def of(self, category: int) -> Mapping[datetime, Decimal | None]:
         """The factors of one category by instant (each found when first asked for)."""
-        found = self._cache.get(category)
-        if found is None:
-            found = self._cache[category] = _Factors(self, category)
-        return found
+        return self._cache[category]
+
+    def _factors(self, category: int) -> Mapping[datetime, Decimal | None]:
+        return Memo(partial(self.find, category))
 
     def find(self, category: int, instant: datetime) -> Decimal | None:
         found = self.defaults.get(category)
@@ -55,18 +57,6 @@ class EmissionFactors:
             if instant <= ranges[index][1].replace(microsecond=0) + timedelta(microseconds=999_999):
                 found = ranges[index][2]
                 break
-        return found
-
-
-class _Factors(dict[datetime, Decimal | None]):
-    """One category's factor by instant, found when first asked for."""
-
-    def __init__(self, factors: EmissionFactors, category: int) -> None:
-        super().__init__()
-        self.factors, self.category = factors, category
-
-    def __missing__(self, instant: datetime) -> Decimal | None:
-        found = self[instant] = self.factors.find(self.category, instant)
         return found
 
 

@@ -327,8 +327,7 @@ class EnergyRollup:
         for into, rows in zip(summed, sets[len(meters) :], strict=False):
             for key, moment, value in rows:
                 _add(into, (int(key), moment), value)
-        kind_of = {KINDS[kind].step: kind for kind in KINDS}
-        partial = {((kind_of[step], int(i)), moment) for step, i, moment in sets[-1]} if partly else set()
+        partial = _partial_slots(sets[-1]) if partly else set()
         reached = self._reached.get(object_id) or self.reached(db, sources)
         reaches = sorted(reached[s] for s in distinct if s in reached)
         lacking: dict[datetime, int] = {}  # per slot: the sources that reached it but have it only in part
@@ -366,8 +365,7 @@ class EnergyRollup:
         query = EnergyRollup.incomplete_sql(sources, start, end)
         if query is None:
             return set()
-        kind_of = {KINDS[kind].step: kind for kind in KINDS}
-        return {((kind_of[step], int(i)), moment) for step, i, moment in db.fetch_all('energy', *query)}
+        return _partial_slots(db.fetch_all('energy', *query))
 
     @staticmethod
     def _meters_sql(
@@ -422,6 +420,14 @@ class EnergyRollup:
             result.incomplete,
         )
         return None
+
+
+STEP_KINDS = {spec.step: kind for kind, spec in KINDS.items()}
+
+
+def _partial_slots(rows: Sequence[Sequence[Any]]) -> set[tuple[tuple[str, int], datetime]]:
+    """((kind, id), slot) of `incomplete_sql`'s (step, object id, slot) rows."""
+    return {((STEP_KINDS[step], int(i)), moment) for step, i, moment in rows}
 
 
 def _source(row: Sequence[Any]) -> Source:

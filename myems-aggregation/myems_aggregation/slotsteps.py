@@ -28,6 +28,7 @@ from myems_common.daily import BandBook, has_daily, load_zones, refresh_daily
 from myems_common.db import Database, fetch_sets
 from myems_common.hierarchy import KINDS as ENTITY_KINDS
 from myems_common.hierarchy import METER_KINDS
+from myems_common.memo import Memo
 from myems_common.series import FAMILIES, SeriesKey
 from myems_common.slotstore import dimensions_of_each, in_list, replace_rows
 from myems_common.timeutil import ceil_slot, floor_slot, zone
@@ -55,13 +56,10 @@ class SlotResult:
     extra: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-class SlotTimes(dict[bytes, datetime]):
-    """A slot start as a raw cursor reads it (b'2026-01-01 00:00:00') -> its datetime, made when first asked for
-    (one datetime per slot and pass)."""
-
-    def __missing__(self, text: bytes) -> datetime:
-        at = self[text] = datetime.fromisoformat(text.decode())
-        return at
+def slot_time(text: bytes) -> datetime:
+    """A slot start as a raw cursor reads it (b'2026-01-01 00:00:00') as a datetime (kept per pass in a Memo:
+    one datetime per slot)."""
+    return datetime.fromisoformat(text.decode())
 
 
 def directions(kind: str) -> tuple[str, ...]:
@@ -98,7 +96,7 @@ class SlotStep:
         self.outputs = {key: SeriesKey(self.database, key.entity, key.direction, key.dimension) for key in self.inputs}
         self.entity_column = f'{kind}_id'
         self._categories: dict[int, int] = {}  # meter-like -> energy category, item -> category (per pass)
-        self._times = SlotTimes()  # a slot start's text -> its datetime (per pass)
+        self._times = Memo(slot_time)  # a slot start's text -> its datetime (per pass)
         self.zones: dict[int, tzinfo] = {}  # an entity's zone, whose days its daily sums are of (per pass)
         self.default_zone: tzinfo = UTC
         self.bands: BandBook | None = None  # the time-of-use bands of its daily sums (per pass)
@@ -120,7 +118,7 @@ class SlotStep:
         self.default_zone = zone(db.settings.default_timezone)
         self.zones = {} if self.kind in METER_LIKE else load_zones(db, self.kind)
         self.bands = None if self.kind in METER_LIKE else BandBook(db, self.kind, self.slot)
-        self._times = SlotTimes()
+        self._times = Memo(slot_time)
         return ids
 
     def category_of(self, key: SeriesKey, object_id: int, dimension: int) -> int | None:

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from myems_common.db import result_sets
+from myems_common.db import fetch_sets as send_sets
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
@@ -95,44 +95,13 @@ class Replayer(_Cursor):
         return [list(self.answers[k]) for k in keys]
 
 
-def named_sets(
-    cur: Any, statements: Sequence[tuple[str, Sequence[Any]]], snapshot: bool = False
-) -> tuple[list[str], list[Rows]]:
-    """The column names of the first statement, and the rows of each, sent in one round trip (a real cursor).
-    `snapshot`: the statements read one snapshot (a read-only transaction around them; the cursor's connection
-    must be in autocommit mode, with no transaction of its own). A failed snapshot is rolled back."""
-    sql = '; '.join(sql for sql, _ in statements)
-    try:
-        cur.execute(
-            f'START TRANSACTION READ ONLY; {sql}; COMMIT' if snapshot else sql,
-            [p for _, params in statements for p in params],
-        )
-        return result_sets(cur)
-    except Exception:
-        if snapshot:
-            _roll_back(cur)
-        raise
-
-
-def _roll_back(cur: Any) -> None:
-    """End a failed snapshot's transaction, so that its connection never goes back to a pool inside one."""
-    try:
-        cur.execute('ROLLBACK')
-    except Exception:  # noqa: BLE001 - a broken connection is discarded by its pool anyway
-        log.debug('rolling back a failed snapshot failed', exc_info=True)
-
-
-def send_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]], snapshot: bool = False) -> list[Rows]:
-    """The rows of each statement, sent in one round trip (a real cursor; `snapshot`: see `named_sets`)."""
-    return named_sets(cur, statements, snapshot)[1] if statements else []
-
-
 def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Rows]:
-    """`send_sets`, answered by a pipelined cursor when `cur` is one."""
+    """`db.fetch_sets`, answered by a pipelined cursor when `cur` is one."""
     if isinstance(cur, _Cursor):
         found: list[Rows] = cur.fetch_sets(statements)
-        return found
-    return send_sets(cur, statements)
+    else:
+        found = send_sets(cur, statements)
+    return found
 
 
 def pipelined(cur: Any, work: Callable[[Any], T], guess: Guess) -> T:

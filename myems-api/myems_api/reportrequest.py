@@ -10,7 +10,7 @@ buckets and DST days come out right everywhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -18,8 +18,9 @@ from typing import Any
 import falcon
 
 from myems_api.errors import bad_request, not_found
-from myems_api.pipelined import fetch_sets, named_sets
+from myems_api.pipelined import fetch_sets
 from myems_common.daily import zone_or, zone_sql
+from myems_common.db import Statements, fetch_named_sets
 from myems_common.periods import PERIOD_TYPES, parse_local
 
 UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
@@ -92,9 +93,6 @@ def object_zone(cur: Any, kind: str, row: dict[str, Any], default: str) -> tzinf
 ZONE = '_zone_name'  # the column read_object adds when asked for the zone
 
 
-Statements = Sequence[tuple[str, Sequence[Any]]]
-
-
 def read_object(req: falcon.Request, cur: Any, kind: str, suffix: str = '', with_zone: bool = False) -> dict[str, Any]:
     """The row of the object named by `<entity>id<suffix>` or `<entity>uuid<suffix>` (a comparison's second
     object: suffix '2'), read with `cur` (system database); 400/404 with MyEMS's codes."""
@@ -122,11 +120,11 @@ def read_object_and(
         if not raw_id.isdigit() or int(raw_id) <= 0:
             raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} must be a positive whole number')
         ahead = also(int(raw_id)) if also else []
-        names, (rows, *sets) = named_sets(cur, [(sql + 'id = %s', (int(raw_id),)), *ahead])
+        names, (rows, *sets) = fetch_named_sets(cur, [(sql + 'id = %s', (int(raw_id),)), *ahead])
     elif raw_uuid:
         if not UUID.match(raw_uuid):
             raise bad_request(f'API.INVALID_{code}_UUID', f'{name}uuid{suffix} must be a UUID')
-        names, (rows, *sets) = named_sets(cur, [(sql + 'uuid = %s', (raw_uuid,))])
+        names, (rows, *sets) = fetch_named_sets(cur, [(sql + 'uuid = %s', (raw_uuid,))])
     else:
         raise bad_request(f'API.INVALID_{code}_ID', f'{name}id{suffix} or {name}uuid{suffix} is required')
     if not rows:

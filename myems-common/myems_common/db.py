@@ -200,12 +200,37 @@ class Database:
             self._pools.clear()
 
 
-def fetch_sets(cur: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-    """The rows of each of several read statements, sent in one round trip."""
-    if not statements:
-        return []
-    cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-    return result_sets(cur)[1]
+Statements = Sequence[tuple[str, Sequence[Any]]]
+
+
+def joined(statements: Statements) -> tuple[str, list[Any]]:
+    """Several statements as one multi-statement and its parameters."""
+    return '; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params]
+
+
+def fetch_sets(cur: Any, statements: Statements, snapshot: bool = False) -> list[list[tuple[Any, ...]]]:
+    """The rows of each of several read statements, sent in one round trip (`snapshot`: see fetch_named_sets)."""
+    return fetch_named_sets(cur, statements, snapshot)[1] if statements else []
+
+
+def fetch_named_sets(
+    cur: Any, statements: Statements, snapshot: bool = False
+) -> tuple[list[str], list[list[tuple[Any, ...]]]]:
+    """The column names of the first statement, and the rows of each, sent in one round trip. `snapshot`: the
+    statements read one snapshot (a read-only transaction around them; the cursor's connection must be in
+    autocommit mode, `Database.read`). A failed snapshot is rolled back, so that its connection never goes back
+    to a pool inside one."""
+    sql, params = joined(statements)
+    try:
+        cur.execute(f'START TRANSACTION READ ONLY; {sql}; COMMIT' if snapshot else sql, params)
+        return result_sets(cur)
+    except Exception:
+        if snapshot:
+            try:
+                cur.execute('ROLLBACK')
+            except Exception:  # noqa: BLE001 - a broken connection is discarded by its pool anyway
+                log.debug('rolling back a failed snapshot failed', exc_info=True)
+        raise
 
 
 def next_set(cur: Any) -> bool:
@@ -265,7 +290,7 @@ class BatchedCursor:
         if not self.waiting:
             return
         statements, self.waiting, self.size = self.waiting, [], 0
-        self.cur.execute('; '.join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        self.cur.execute(*joined(statements))
         for _ in statements[1:]:
             next_set(self.cur)  # a later statement's error as the connector's (deadlock, ...)
 

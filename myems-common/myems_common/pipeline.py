@@ -32,7 +32,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from myems_common.db import BatchedCursor, Database, is_transient
-from myems_common.slotstore import FRESH
+from myems_common.slotstore import FRESH, in_list
 from myems_common.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def read_dirty(cur: Any, step: str, object_ids: Sequence[int] | None = None) -> 
     """The dirty ranges of a step's objects (of `object_ids` only, if given)."""
     if object_ids is not None and not object_ids:
         return {}
-    some = '' if object_ids is None else f' AND object_id IN ({", ".join(["%s"] * len(object_ids))})'
+    some = '' if object_ids is None else f' AND {in_list("object_id", object_ids)}'
     cur.execute(
         f'SELECT id, object_id, start_datetime_utc, end_datetime_utc FROM `{DIRTY}` WHERE step = %s{some} ORDER BY id',
         (step, *(object_ids or ())),

@@ -19,6 +19,7 @@ from myems_common.counterdata import SLOT_SECONDS
 from myems_common.counters import EPOCH
 from myems_common.db import Database
 from myems_common.hierarchy import METER_KINDS
+from myems_common.memo import Memo
 from myems_common.series import SeriesKey
 from myems_common.tariff import (
     MICRO,
@@ -38,20 +39,6 @@ NO_COST_CENTER, NO_TARIFF, NO_BAND = 'no cost center', 'no tariff', 'no band'
 _SECOND = timedelta(seconds=1)
 
 
-class _Prices(dict[datetime, Decimal | str]):
-    """Slot start -> the band price of a rate, or why the slot has none; classified when first asked for."""
-
-    def __init__(self, rate: Rate) -> None:
-        super().__init__()
-        self.rate = rate
-
-    def __missing__(self, at: datetime) -> Decimal | str:
-        version, period = self.rate.classify(at)
-        price: Decimal | str = period.price if period else NO_BAND if version else NO_TARIFF
-        self[at] = price
-        return price
-
-
 @dataclass
 class Rate:
     """The tariffs of one cost centre and energy category: effective-dated versions, each read in its own
@@ -63,15 +50,20 @@ class Rate:
     pricers: dict[tzinfo, TariffPricer] = field(init=False)
     first: TariffPricer = field(init=False)
     tiered: bool = field(init=False)
-    prices: _Prices = field(init=False)  # slot start -> band price, or why unpriced (kept for the pass)
+    prices: Memo[datetime, Decimal | str] = field(init=False)  # slot start -> band price, or why unpriced
     changes: dict[tuple[datetime, datetime], list[datetime]] = field(init=False)  # band_changes of recent ranges
 
     def __post_init__(self) -> None:
         self.pricers = {z: TariffPricer(self.versions, self.slot, z) for z in dict.fromkeys(self.zones.values())}
         self.first = next(iter(self.pricers.values()))
         self.tiered = any(v.tiers for v in self.versions)
-        self.prices = _Prices(self)
+        self.prices = Memo(self.band_price)
         self.changes = {}
+
+    def band_price(self, at: datetime) -> Decimal | str:
+        """The band price of the slot starting `at`, or why it has none."""
+        version, period = self.classify(at)
+        return period.price if period else NO_BAND if version else NO_TARIFF
 
     def classify(self, start: datetime) -> tuple[TariffVersion | None, Period | None]:
         version, period = self.first.classify(start)
